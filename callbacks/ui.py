@@ -1,0 +1,93 @@
+"""Small presentational helpers shared by callbacks (status badges, palette, KPI cards)."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+PALETTE = {
+    "slate": "#64748b",
+    "sky": "#0ea5e9",
+    "blue": "#2563eb",
+    "indigo": "#4f46e5",
+    "violet": "#7c3aed",
+    "amber": "#d97706",
+    "red": "#dc2626",
+    "teal": "#0d9488",
+    "cyan": "#0891b2",
+    "green": "#16a34a",
+}
+
+
+def kpi_card(label: str, value: str, tone: str = "slate", href: str | None = None) -> dbc.Card:
+    body = dbc.CardBody([html.Div(label, className="kpi-label"), html.Div(value, className="kpi-value")])
+    card = dbc.Card(body, className=f"kpi-card kpi-{tone}")
+    return html.A(card, href=href, className="kpi-link") if href else card
+
+
+def status_badge(kind: str, code: str, lang: str):
+    """The status as a coloured pill, the same colour on every page and chart."""
+    from data.statuses import WORKFLOWS
+
+    workflow = WORKFLOWS.get(kind)
+    status = workflow.by_code.get(code) if workflow else None
+    if status is None:
+        return html.Span(code, className="status-badge status-slate")
+    return html.Span(status.label(lang), className=f"status-badge status-{status.color}")
+
+
+# -- the date picker's calendar in the user's language ----------------------------------------
+# dcc.DatePickerSingle (Dash 4) names months and weekdays with the date-fns locale it finds in
+# ``window.dateFns.locale`` (else English). A page puts ``calendar_locale(lang)`` in a dcc.Store
+# and registers ``clientside_callback(DATEFNS_LOCALE_JS, Output(<dummy store>, "data"),
+# Input(<that store>, "data"))``: the locale is built in the browser from the translation table,
+# with nothing loaded from outside.
+DATEFNS_LOCALE_JS = """
+function (data) {
+    if (!data || !data.months) { return window.dash_clientside.no_update; }
+    function byWidth(wide, short) {
+        return function (index, options) {
+            var width = (options && options.width) || "wide";
+            return width === "wide" ? wide[index] : short[index];
+        };
+    }
+    function noMatch() { return null; }
+    var locale = {
+        code: data.code,
+        localize: {
+            ordinalNumber: function (n) { return String(n); },
+            era: function (n) { return String(n); },
+            quarter: function (n) { return String(n); },
+            month: byWidth(data.months, data.months_short),
+            day: byWidth(data.days, data.days_short),
+            dayPeriod: function (p) { return p; }
+        },
+        formatLong: {
+            date: function () { return "dd.MM.yyyy"; },
+            time: function () { return "HH:mm"; },
+            dateTime: function () { return "{{date}} {{time}}"; }
+        },
+        match: {ordinalNumber: noMatch, era: noMatch, quarter: noMatch, month: noMatch, day: noMatch,
+                dayPeriod: noMatch},
+        options: {weekStartsOn: 1, firstWeekContainsDate: 1}
+    };
+    window.dateFns = window.dateFns || {};
+    var locales = {};
+    locales[data.code] = locale;
+    window.dateFns.locale = locales;
+    return data.code;
+}
+"""
+
+
+def calendar_locale(lang: str) -> dict:
+    """Month and weekday names for the date picker's calendar (date-fns order: 0 = Sunday)."""
+    from data.i18n import t
+
+    python_weekday = [6, 0, 1, 2, 3, 4, 5]  # date-fns day index -> Python weekday (0 = Monday)
+    return {
+        "code": lang,
+        "months": [t(f"apppage.month.{m}", lang) for m in range(1, 13)],
+        "months_short": [t(f"apppage.month_short.{m}", lang) for m in range(1, 13)],
+        "days": [t(f"weekday.{python_weekday[d]}", lang) for d in range(7)],
+        "days_short": [t(f"apppage.day_short.{d}", lang) for d in range(7)],
+    }

@@ -1,0 +1,84 @@
+"""Who may do what, and which rows each role sees. Every query that lists items goes through
+the scope functions here, so no page can forget them.
+
+- reviewer: their own queue and the applications of their department (and unassigned ones);
+  acts on the applications assigned to them; complaints they are responsible for.
+- manager: reads everything; assigns reviewers; reports.
+- akimat: only their akimat's lists and recipients; no other personal data.
+- admin: users, calendar, policies, jobs, audit; reads everything.
+"""
+from __future__ import annotations
+
+from sqlalchemy import Select, false, or_, select, true
+
+from data.models import Application, Complaint, ListBatch, Recipient, User
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "reviewer": frozenset({"applications.read", "applications.act", "applications.create", "complaints.read",
+                           "complaints.act", "lists.read", "recipients.read", "recipients.notify", "deadlines.read",
+                           "iin.read", "reports.run", "overview.read"}),
+    "manager": frozenset({"applications.read", "applications.assign", "complaints.read", "complaints.assign",
+                          "lists.read", "recipients.read", "deadlines.read", "iin.read", "reports.run",
+                          "overview.read"}),
+    "akimat": frozenset({"lists.read", "lists.upload", "recipients.read"}),
+    "admin": frozenset({"applications.read", "complaints.read", "lists.read", "lists.upload", "recipients.read",
+                        "deadlines.read", "overview.read", "reports.run", "users.admin", "calendar.admin",
+                        "policies.admin", "jobs.admin", "audit.read", "iin.read", "applications.create",
+                        "complaints.act", "recipients.notify"}),
+}
+
+# IINs are shown in full to roles that work with applicants; others see them masked.
+IIN_FULL_ROLES = frozenset({"reviewer", "manager", "admin"})
+
+
+def can(user: User | None, permission: str) -> bool:
+    return user is not None and user.is_active and permission in PERMISSIONS.get(user.role, frozenset())
+
+
+def mask_iin(value: str | None) -> str:
+    """``900101300123`` → ``90********23``: enough to tell rows apart, not enough to identify."""
+    if not value:
+        return ""
+    if len(value) < 6:
+        return "*" * len(value)
+    return value[:2] + "*" * (len(value) - 4) + value[-2:]
+
+
+def scope_applications(query: Select, user: User) -> Select:
+    if user.role in ("manager", "admin"):
+        return query
+    if user.role == "reviewer":
+        colleagues = select(User.id).where(User.department == user.department) if user.department else None
+        conditions = [Application.reviewer_id == user.id, Application.reviewer_id.is_(None)]
+        if colleagues is not None:
+            conditions.append(Application.reviewer_id.in_(colleagues))
+        return query.where(or_(*conditions))
+    return query.where(false())
+
+
+def scope_complaints(query: Select, user: User) -> Select:
+    if user.role in ("manager", "admin"):
+        return query
+    if user.role == "reviewer":
+        return query.where(or_(Complaint.responsible_id == user.id, Complaint.responsible_id.is_(None),
+                               Complaint.application_id.in_(scope_applications(select(Application.id), user))))
+    return query.where(false())
+
+
+def scope_batches(query: Select, user: User) -> Select:
+    if user.role == "akimat":
+        return query.where(ListBatch.akimat_id == user.akimat_id) if user.akimat_id else query.where(false())
+    return query.where(true()) if can(user, "lists.read") else query.where(false())
+
+
+def scope_recipients(query: Select, user: User) -> Select:
+    if user.role == "akimat":
+        return query.where(Recipient.akimat_id == user.akimat_id) if user.akimat_id else query.where(false())
+    return query if can(user, "recipients.read") else query.where(false())
+
+
+def may_act_on(user: User, application: Application) -> bool:
+    """A reviewer acts on what is assigned to them (or unassigned, taking it); nobody else changes status."""
+    if not can(user, "applications.act"):
+        return False
+    return application.reviewer_id in (None, user.id)

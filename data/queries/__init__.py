@@ -1,0 +1,1 @@
+"""Read-side queries the pages and reports run (plain indexed SQL, no Python loops over rows)."""

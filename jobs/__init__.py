@@ -1,0 +1,1 @@
+"""Scheduled jobs: plain functions over data/, and the scheduler runner."""
