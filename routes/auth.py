@@ -53,22 +53,31 @@ def _load(user_id: str):
 
 
 class _IpLimiter:
-    """At most IP_MAX_ATTEMPTS sign-in attempts per address per window (per process)."""
+    """At most IP_MAX_ATTEMPTS failed sign-ins per address per window (per process).
+
+    Only failures count: a whole office behind one address signing in at 09:30 is not an attack,
+    a stream of wrong passwords is."""
 
     def __init__(self) -> None:
         self._hits: dict[str, deque] = defaultdict(deque)
         self._lock = threading.Lock()
 
+    def _prune(self, hits: deque, now: float) -> None:
+        while hits and now - hits[0] > IP_WINDOW_SECONDS:
+            hits.popleft()
+
     def allow(self, ip: str) -> bool:
+        with self._lock:
+            hits = self._hits[ip]
+            self._prune(hits, time.monotonic())
+            return len(hits) < IP_MAX_ATTEMPTS
+
+    def failed(self, ip: str) -> None:
         now = time.monotonic()
         with self._lock:
             hits = self._hits[ip]
-            while hits and now - hits[0] > IP_WINDOW_SECONDS:
-                hits.popleft()
-            if len(hits) >= IP_MAX_ATTEMPTS:
-                return False
+            self._prune(hits, now)
             hits.append(now)
-            return True
 
 
 limiter = _IpLimiter()
@@ -130,6 +139,7 @@ def login():
             s.flush()
             s.expunge(user)
     if user is None:
+        limiter.failed(ip)
         key = "login.locked" if result.error == "locked" else "login.bad_credentials"
         return render_template("login.html", t=t, lang=lang, csrf=web_session["csrf"], error=t(key, lang),
                                next=_safe_next(request.form.get("next")), username=username), 401

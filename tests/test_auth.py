@@ -105,3 +105,18 @@ def test_audit_rows_cannot_be_updated_or_deleted(session):
         assert "append-only" in str(excinfo.value)
         nested.rollback()
     assert session.get(AuditEntry, entry.id).detail == "register extract"
+
+
+def test_the_address_limiter_counts_failed_sign_ins_only(monkeypatch):
+    import routes.auth as auth_routes
+
+    monkeypatch.setattr(auth_routes, "IP_MAX_ATTEMPTS", 3)
+    limiter = auth_routes._IpLimiter()
+    for _ in range(50):  # an office behind one address signing in: never refused
+        assert limiter.allow("10.0.0.1")
+    for _ in range(3):
+        limiter.failed("10.0.0.1")
+    assert not limiter.allow("10.0.0.1")
+    assert limiter.allow("10.0.0.2")  # another address is not affected
+    monkeypatch.setattr(auth_routes, "IP_WINDOW_SECONDS", -1)  # the window has passed
+    assert limiter.allow("10.0.0.1")
