@@ -154,11 +154,20 @@ def kpi_cards(data: Overview, lang: str) -> list:
     if data.complaints is not None:
         cards.append(card(t("overview.kpi.complaints", lang), fmt_int(data.complaints.count),
                           "red" if data.complaints.overdue else "violet",
-                          t("overview.kpi.complaints.note", lang, overdue=fmt_int(data.complaints.overdue)),
+                          complaints_note(data.complaints, lang),
                           complaints_href(flt), "complaints"))
     if not s.open:
         cards.append(html.Div(t("overview.empty.open", lang), className="empty-state"))
     return cards
+
+
+def complaints_note(figures, lang: str) -> str:
+    """Due soon and overdue of the open complaints, and the answered on time rate of the period."""
+    rate = figures.on_time_rate
+    on_time = t("overview.kpi.complaints.on_time", lang, rate=f"{rate * 100:.0f} %",
+                answered=fmt_int(figures.answered)) if rate is not None else t("overview.kpi.complaints.none", lang)
+    return t("overview.kpi.complaints.note", lang, due_soon=fmt_int(figures.due_soon),
+             overdue=fmt_int(figures.overdue), on_time=on_time)
 
 
 def complaints_href(flt: OverviewFilter) -> str | None:

@@ -337,8 +337,15 @@ def test_open_complaints_match_python(db, world, flt):
     got = q.open_complaints(db, TODAY, flt)
     assert (got.count, got.overdue) == (len(rows), sum(1 for c in rows if c.current_due_date and
                                                        c.current_due_date < TODAY))
+    # due soon: open, not overdue, due within the 2-working-day warning window of the complaint terms
+    limit = world.ctx.calendar.add_working_days(TODAY, 2)
+    assert got.due_soon == sum(1 for c in rows if c.current_due_date and TODAY <= c.current_due_date <= limit)
+    since = TODAY - timedelta(days=flt.period_days - 1)
+    answered = [c for c in complaints if counts(c) and c.status == "answered" and c.closed_on_time is not None
+                and since <= c.answer_date <= TODAY]
+    assert (got.answered, got.answered_on_time) == (len(answered), sum(1 for c in answered if c.closed_on_time))
     if flt == q.OverviewFilter():
-        assert got.count > 5
+        assert got.count > 5 and got.due_soon >= 1 and got.answered >= 1  # the world exercises every figure
 
 
 def test_everything_at_once(db, world):

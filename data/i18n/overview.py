@@ -43,7 +43,11 @@ STRINGS = {
     "overview.kpi.lists.note": {"kk": "Оның ішінде 2 жұмыс күндік мерзімі өткені: {overdue}",
                                 "ru": "Из них сверх срока загрузки (2 рабочих дня): {overdue}"},
     "overview.kpi.complaints": {"kk": "Ашық шағымдар", "ru": "Открытые жалобы"},
-    "overview.kpi.complaints.note": {"kk": "Оның ішінде мерзімі өткені: {overdue}", "ru": "Из них просрочено: {overdue}"},
+    "overview.kpi.complaints.note": {"kk": "Мерзімі жақын: {due_soon} · мерзімі өткен: {overdue} · {on_time}",
+                                     "ru": "Срок скоро: {due_soon} · просрочено: {overdue} · {on_time}"},
+    "overview.kpi.complaints.on_time": {"kk": "уақтылы жауап: {rate} ({answered}-дан)",
+                                        "ru": "отвечено в срок: {rate} (из {answered})"},
+    "overview.kpi.complaints.none": {"kk": "кезеңде жауап берілген жоқ", "ru": "за период ответов нет"},
     "overview.kpi.open_hint": {"kk": "Тізілімде ашу", "ru": "Открыть в реестре"},
     # charts
     "overview.chart.backlog": {"kk": "Ашық өтінімдер мәртебелер бойынша", "ru": "Открытые заявки по статусам"},

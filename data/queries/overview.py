@@ -461,14 +461,41 @@ def lists_waiting(session: Session, today: date, flt: OverviewFilter | None = No
     return Waiting(int(count or 0), int(overdue or 0))
 
 
+@dataclass(frozen=True)
+class ComplaintFigures:
+    """Open complaints, of them due soon and overdue, and the complaints answered in the period
+    with how many were answered by their statutory due date."""
+    count: int
+    overdue: int
+    due_soon: int = 0
+    answered: int = 0
+    answered_on_time: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.answered_on_time / self.answered if self.answered else None
+
+
 def open_complaints(session: Session, today: date, flt: OverviewFilter | None = None, user: User | None = None,
-                    akimats: Akimats | None = None) -> Waiting:
-    """Open complaints (``Complaint.is_open``) and how many are overdue. With a kind filter only
-    complaints about applications of that kind count; the akimat filter uses the akimat of the
-    application, recipient or list complained about."""
+                    akimats: Akimats | None = None, ctx: DeadlineContext | None = None) -> ComplaintFigures:
+    """Open complaints (``Complaint.is_open``), how many are due soon (the complaints page's own
+    condition) and overdue, and the answered on time rate of the period (answer date in the last
+    ``period_days`` days; ``closed_on_time`` is stored when the answer stops the level clock).
+    With a kind filter only complaints about applications of that kind count; the akimat filter
+    uses the akimat of the application, recipient or list complained about."""
+    from data.clocks import load_context
+    from data.queries.complaints import QueryContext, due_soon_condition
+
     flt = flt or OverviewFilter()
+    ctx = ctx or load_context(session)
     cm, a = Complaint, Application
-    query = select(func.count(), _sum(cm.current_due_date < today)).where(cm.is_open.is_(True))
+    since = today - timedelta(days=flt.period_days - 1)
+    soon = due_soon_condition(QueryContext(user, today, ctx.calendar, ctx.policies))
+    answered = and_(cm.status == "answered", cm.closed_on_time.is_not(None), cm.answer_date >= since,
+                    cm.answer_date <= today)
+    query = select(_sum(cm.is_open.is_(True)), _sum(and_(cm.is_open.is_(True), cm.current_due_date < today)),
+                   _sum(soon), _sum(answered), _sum(and_(answered, cm.closed_on_time.is_(True))))
+    query = query.where(or_(cm.is_open.is_(True), answered))
     if flt.kind or flt.akimat:
         query = query.outerjoin(a, a.id == cm.application_id)
         if flt.kind:
@@ -481,8 +508,9 @@ def open_complaints(session: Session, today: date, flt: OverviewFilter | None = 
                      .where(func.coalesce(a.akimat_id, Recipient.akimat_id, ListBatch.akimat_id).in_(wanted)))
     if user is not None:
         query = scope_complaints(query, user)
-    count, overdue = session.execute(query).one()
-    return Waiting(int(count or 0), int(overdue or 0))
+    count, overdue, due_soon, answered_n, on_time_n = session.execute(query).one()
+    return ComplaintFigures(int(count or 0), int(overdue or 0), int(due_soon or 0), int(answered_n or 0),
+                            int(on_time_n or 0))
 
 
 # -- everything the page shows ------------------------------------------------------------------
@@ -494,7 +522,7 @@ class Overview:
     on_time: OnTime
     trend: list[WeekPoint]
     lists: Waiting | None
-    complaints: Waiting | None
+    complaints: ComplaintFigures | None
     regions: list[tuple[int | None, int]]
     reviewers: dict[int, str]
     akimats: Akimats
@@ -507,7 +535,7 @@ def overview(session: Session, today: date, ctx: DeadlineContext, flt: OverviewF
     akimats = load_akimats(session)
     summary = open_summary(session, today, ctx, flt, user, akimats)
     lists = lists_waiting(session, today, flt, user, akimats) if user is None or can(user, "lists.read") else None
-    complaints = (open_complaints(session, today, flt, user, akimats)
+    complaints = (open_complaints(session, today, flt, user, akimats, ctx)
                   if user is None or can(user, "complaints.read") else None)
     return Overview(
         today=today, filter=flt, summary=summary,
