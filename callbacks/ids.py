@@ -256,3 +256,68 @@ class NewComplaint:
     MESSAGE = "newcmp-message"
     REDIRECT = "newcmp-redirect"
     WRAP = "newcmp-wrap"  # pattern-matching: {"type": WRAP, "name": <field>}
+
+
+class AuditPage:
+    """/audit: the admins' search of the audit trail."""
+    DATE_FROM = "audit-date-from"
+    DATE_TO = "audit-date-to"
+    ACTOR = "audit-actor"
+    ACTION = "audit-action"
+    ENTITY = "audit-entity"
+    ENTITY_ID = "audit-entity-id"
+    Q = "audit-q"
+    RESET = "audit-reset"
+    EXPORT = "audit-export"
+    PROBLEMS = "audit-problems"
+    FILTERS = "audit-filters"
+    COUNT = "audit-count"
+    GRID = "audit-grid"
+    DETAILS = "audit-details"
+
+
+class IinReveal:
+    """The logged "show" of a masked IIN (application and complaint pages). Pattern-matching:
+    {"type": SHOW | VALUE, "entity": "application" | "complaint" | "recipient", "id": "<id>"}."""
+    SHOW = "iin-reveal-show"
+    VALUE = "iin-reveal-value"
+
+
+class Lists:
+    """/lists: upload area and the batch list."""
+    AKIMAT = "lists-akimat"
+    DROP = "lists-drop"
+    FILE = "lists-file"
+    PROGRESS = "lists-progress"
+    PROGRESS_BAR = "lists-progress-bar"
+    STATUS = "lists-upload-status"
+    UPLOADED = "lists-uploaded"  # the upload route's JSON answer, written by assets/list_upload.js
+    RESULT = "lists-result"
+    FILTER_AKIMAT = "lists-filter-akimat"
+    FILTER_STATUS = "lists-filter-status"
+    TABLE = "lists-table"
+    COUNT = "lists-count"
+
+
+class ListBatchPage:
+    """/lists/<id>: one batch."""
+    BATCH_ID = "listbatch-id"
+    SENT_AT = "listbatch-sent-at"
+    NOTIFY = "listbatch-notify"
+    NOTIFY_MSG = "listbatch-notify-msg"
+    NOTIFY_CARD = "listbatch-notify-card"
+    RECIPIENTS = "listbatch-recipients"
+
+
+class Recipients:
+    """/recipients: the recipients registry grid."""
+    GRID = "recipients-grid"
+    FILTERS = "recipients-filters"
+    Q = "recipients-q"
+    STATUS = "recipients-status"
+    AKIMAT = "recipients-akimat"
+    BATCH = "recipients-batch"
+    BATCH_FEEDBACK = "recipients-batch-feedback"
+    COUNT = "recipients-count"
+    RESET = "recipients-reset"
+    GO = "recipients-go"
