@@ -13,7 +13,8 @@ from typing import Union
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from data.deadlines import Event, compute_due
+from data.config import LOCAL_TZ
+from data.deadlines import OVERDUE, Event, clock_state, compute_due
 from data.models import Application, Clock, ClockEvent, CalendarOverride, Complaint, ListBatch, Recipient
 from data.policies import PolicyBook
 from data.working_calendar import WorkingCalendar
@@ -34,6 +35,7 @@ class DeadlineContext:
 
     calendar: WorkingCalendar
     policies: PolicyBook
+    today: date | None = None  # the day states are judged on (None: today in Asia/Almaty)
 
 
 def load_calendar(session: Session) -> WorkingCalendar:
@@ -81,8 +83,15 @@ def recompute(ctx: DeadlineContext, clock: Clock) -> bool:
     clock.explanation = result.steps
     if result.stopped_at is not None:
         clock.state = "stopped"
-    elif result.paused_since is not None:
-        clock.state = "paused"
+        return moved
+    # A running or paused clock's state is current at once (the overdue job keeps it current as
+    # the days pass): on_track / due_soon / overdue with the days overdue, as the job computes them.
+    today = ctx.today or datetime.now(LOCAL_TZ).date()
+    paused = result.paused_since is not None
+    clock.state = clock_state(result.due, today, ctx.calendar, policy.warn_wd, paused=paused)
+    late = clock.state == OVERDUE and result.due is not None
+    clock.days_overdue_cd = (today - result.due).days if late else 0
+    clock.days_overdue_wd = ctx.calendar.working_days_between(result.due, today) if late else 0
     return moved
 
 

@@ -76,3 +76,31 @@ def test_overdue_job_marks_states_in_one_update(session):
     assert state_on(date(2026, 4, 14)) == "due_soon"   # Tue: 2 wd left
     assert state_on(date(2026, 4, 16)) == "due_soon"   # the due day itself
     assert state_on(date(2026, 4, 17)) == "overdue"    # the first day after
+
+
+def test_a_recompute_leaves_the_state_the_overdue_job_would_store(session):
+    """State and days overdue are current right after a change, not only after the next job run."""
+    from dataclasses import replace
+
+    # Registered Wed 01.04.2026 -> +15 cd = Thu 16.04.2026 (ktk_review, warning window 2 wd).
+    apps = {when: _rent(session, local(*when, 11, 0)) for when in ((2026, 4, 1), (2026, 3, 2))}
+    session.flush()
+    ctx = load_context(session)
+    clocks = {when: session.scalar(select(Clock).where(Clock.application_id == app.id)) for when, app in apps.items()}
+    expected = {
+        date(2026, 4, 2): {(2026, 4, 1): ("on_track", 0, 0), (2026, 3, 2): ("overdue", 16, 9)},
+        date(2026, 4, 14): {(2026, 4, 1): ("due_soon", 0, 0), (2026, 3, 2): ("overdue", 28, 17)},
+        date(2026, 4, 20): {(2026, 4, 1): ("overdue", 4, 2), (2026, 3, 2): ("overdue", 34, 21)},
+    }
+    # 2 March 2026 -> due Tue 17.03.2026; 21-25 March are days off (Nauryz and the moved days).
+    for today, wanted in expected.items():
+        day_ctx = replace(ctx, today=today)
+        for when, clock in clocks.items():
+            recompute(day_ctx, clock)
+            assert (clock.state, clock.days_overdue_cd, clock.days_overdue_wd) == wanted[when], (today, when)
+        session.flush()
+        mark_clock_states(session, today, day_ctx)  # the job agrees: nothing left to change
+        for clock in clocks.values():
+            session.refresh(clock)
+            assert (clock.state, clock.days_overdue_cd, clock.days_overdue_wd) == wanted[
+                next(w for w, c in clocks.items() if c is clock)]
