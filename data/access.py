@@ -20,15 +20,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manager": frozenset({"applications.read", "applications.assign", "complaints.read", "complaints.assign",
                           "lists.read", "recipients.read", "deadlines.read", "iin.read", "reports.run",
                           "overview.read"}),
-    "akimat": frozenset({"lists.read", "lists.upload", "recipients.read"}),
+    "akimat": frozenset({"lists.read", "lists.upload", "recipients.read", "iin.read"}),
     "admin": frozenset({"applications.read", "complaints.read", "lists.read", "lists.upload", "recipients.read",
                         "deadlines.read", "overview.read", "reports.run", "users.admin", "calendar.admin",
-                        "policies.admin", "jobs.admin", "audit.read", "iin.read", "applications.create",
+                        "policies.admin", "jobs.admin", "audit.read", "iin.reveal", "applications.create",
                         "complaints.act", "recipients.notify"}),
 }
 
-# IINs are shown in full to roles that work with applicants; others see them masked.
-IIN_FULL_ROLES = frozenset({"reviewer", "manager", "admin"})
+# IINs (personal data, seed 001 consent form) are shown in full ("iin.read") to the roles whose
+# work needs them: reviewers (they check the applicant), managers (they answer for the cases and
+# the exported reports) and akimat uploaders, who see only their own akimat's recipients, whose
+# IINs they uploaded and must correct and resend. Admins run accounts, the calendar and the audit
+# and do not need them: they see IINs masked and may reveal one item's ("iin.reveal"), which is
+# written to the audit trail (action "iin_reveal").
+IIN_FULL_ROLES = frozenset(role for role, granted in PERMISSIONS.items() if "iin.read" in granted)
+IIN_REVEAL_ROLES = frozenset(role for role, granted in PERMISSIONS.items() if "iin.reveal" in granted)
 
 
 def can(user: User | None, permission: str) -> bool:
@@ -60,8 +66,11 @@ def scope_complaints(query: Select, user: User) -> Select:
     if user.role in ("manager", "admin"):
         return query
     if user.role == "reviewer":
-        return query.where(or_(Complaint.responsible_id == user.id, Complaint.responsible_id.is_(None),
-                               Complaint.application_id.in_(scope_applications(select(Application.id), user))))
+        # EXISTS on the complained-about application (found by its primary key) rather than
+        # IN over every application of the department: one lookup per complaint row.
+        in_scope = scope_applications(select(Application.id).where(Application.id == Complaint.application_id),
+                                      user).exists()
+        return query.where(or_(Complaint.responsible_id == user.id, Complaint.responsible_id.is_(None), in_scope))
     return query.where(false())
 
 
