@@ -47,7 +47,6 @@ STRINGS = {
         "kk": "№{batch_id} топтама: {total} жолдың {loaded} жүктелді, {invalid} қатемен.",
         "ru": "Пакет №{batch_id}: из {total} строк загружено {loaded}, с ошибками {invalid}.",
     },
-    "listpage.result.title": {"kk": "№{batch_id} топтама: {status}", "ru": "Пакет №{batch_id}: {status}"},
     "listpage.result.duplicate": {
         "kk": "Бұл файл бұрын жіберілген: №{batch_id} топтама. Қайта жүктелмеді.",
         "ru": "Этот файл уже был отправлен: пакет №{batch_id}. Повторно не загружен.",

@@ -15,11 +15,11 @@ file could not be read, or it was a resend).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from data import audit
@@ -308,8 +308,15 @@ def mark_notified(session: Session, user: User, batch_id: int, sent_text: Any, *
     return result
 
 
+def window_due(session: Session, recipient_id: int) -> date | None:
+    """The due date of a recipient's application window (its latest ``applicant_submission`` clock)."""
+    return session.scalar(select(Clock.due_date).where(Clock.recipient_id == recipient_id,
+                                                       Clock.policy_code == SUBMISSION_POLICY)
+                          .order_by(Clock.id.desc()).limit(1))
+
+
 __all__ = [
     "BATCH_STATUSES", "BatchList", "BatchRecipient", "BatchRow", "ErrorRow", "ListPageError", "batch_akimats",
     "batch_errors", "batch_recipients", "get_batch", "list_batches", "mark_notified", "parse_id", "parse_sent_at",
-    "timing", "upload_akimats", "upload_target",
+    "timing", "upload_akimats", "upload_target", "window_due",
 ]

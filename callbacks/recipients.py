@@ -1,0 +1,190 @@
+"""/recipients callbacks: the quick filters -> a store; the grid's block requests (infinite row
+model) -> rows from ``data.queries.recipients``, filtered, sorted and paged in SQL; a click on the
+batch or application cell opens it."""
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Input, Output, State, callback, clientside_callback, html, no_update
+
+from callbacks.context import current_lang, current_user, db, require, today_local
+from callbacks.ids import Recipients as ids
+from callbacks.lists import fmt_count
+from data.i18n import fmt_date, t
+from data.queries.recipients import RecipientRow, fetch_block, may_read_iin, parse_filters
+from data.queries.registry import GridRequestError
+from data.statuses import WORKFLOWS
+
+BLOCK = 100
+
+TEXT_FILTER = {
+    "filter": "agTextColumnFilter",
+    "filterParams": {"filterOptions": ["startsWith", "contains", "equals", "notEqual", "endsWith", "notContains",
+                                       "blank", "notBlank"],
+                     "defaultOption": "startsWith", "maxNumConditions": 2, "buttons": ["reset"], "debounceMs": 500,
+                     "trimInput": True},
+}
+DATE_FILTER = {
+    "filter": "agDateColumnFilter",
+    "filterParams": {"filterOptions": ["equals", "greaterThanOrEqual", "lessThanOrEqual", "inRange", "notEqual",
+                                       "blank", "notBlank"],
+                     "defaultOption": "inRange", "inRangeInclusive": True, "maxNumConditions": 1,
+                     "buttons": ["reset"]},
+}
+
+
+def days_text(row: RecipientRow, lang: str) -> str:
+    if row.days_left is None:
+        return ""
+    if row.days_left == 0:
+        return t("listpage.recipients.days.today", lang)
+    if row.days_left > 0:
+        return t("listpage.recipients.days.left", lang, days=row.days_left)
+    return t("listpage.recipients.days.over", lang, days=-row.days_left)
+
+
+def grid_row(row: RecipientRow, lang: str) -> dict[str, Any]:
+    status = WORKFLOWS["recipient"].by_code.get(row.status)
+    return {
+        "id": row.id,
+        "iin": row.iin,
+        "full_name": row.full_name,
+        "category": t(f"import.category.{row.category}", lang),
+        "phone": row.phone or "",
+        "akimat": row.akimat(lang),
+        "batch_id": f"№{row.batch_id}" if row.batch_id else "",
+        "batch": row.batch_id,
+        "status": status.label(lang) if status else row.status,
+        "status_color": status.color if status else "slate",
+        "window_due": fmt_date(row.window_due),
+        "days": days_text(row, lang),
+        "days_state": "over" if (row.days_left or 0) < 0 else ("soon" if row.days_left is not None
+                                                                and row.days_left <= 2 else ""),
+        "application": f"№{row.application_id}" if row.application_id else "",
+        "application_id": row.application_id,
+    }
+
+
+def column_defs(lang: str, iin_filter: bool) -> list[dict[str, Any]]:
+    def col(field: str, width: int, **extra) -> dict[str, Any]:
+        name = t(f"listpage.recipients.col.{field}", lang)
+        spec = {"field": field, "colId": field, "headerName": name, "headerTooltip": name, "minWidth": width,
+                "width": width, "sortable": False}
+        spec.update(extra)
+        return spec
+
+    return [
+        col("iin", 130, cellClass="lists-mono", **(TEXT_FILTER if iin_filter else {})),
+        col("full_name", 200, sortable=True, flex=2, tooltipField="full_name", **TEXT_FILTER),
+        col("category", 160, flex=1.5, tooltipField="category"),
+        col("phone", 135, **TEXT_FILTER),
+        col("akimat", 140, flex=1, tooltipField="akimat"),
+        col("batch_id", 95, sortable=True, cellClass="lists-cell-link"),
+        col("status", 140, sortable=True, cellRenderer="KtkStatusBadge"),
+        col("window_due", 125, sortable=True, **DATE_FILTER),
+        col("days", 130, sortable=True, cellClassRules={
+            "lists-days-overdue": "params.data && params.data.days_state === 'over'",
+            "lists-days-soon": "params.data && params.data.days_state === 'soon'"}),
+        col("application", 100, headerName=t("listpage.recipients.col.application", lang),
+            cellClass="lists-cell-link"),
+    ]
+
+
+@callback(
+    Output(ids.FILTERS, "data"),
+    Output(ids.BATCH, "invalid"),
+    Input(ids.Q, "value"),
+    Input(ids.STATUS, "value"),
+    Input(ids.AKIMAT, "value"),
+    Input(ids.BATCH, "value"),
+    State(ids.FILTERS, "data"),
+    prevent_initial_call=True,
+)
+def update_filters(q, statuses, akimat, batch, current):
+    require("recipients.read")
+    params = {"q": q or "", "status": ",".join(statuses or []), "akimat": akimat or "",
+              "batch": str(batch or "").strip()}
+    filters, bad = parse_filters(params)
+    data = filters.as_params()
+    return (data if data != current else no_update), "batch" in bad
+
+
+@callback(
+    Output(ids.GRID, "getRowsResponse"),
+    Output(ids.COUNT, "children"),
+    Input(ids.GRID, "getRowsRequest"),
+    State(ids.FILTERS, "data"),
+    prevent_initial_call=True,
+)
+def load_rows(request: dict | None, filters_data: dict | None):
+    user = require("recipients.read")
+    lang = current_lang()
+    if not request:
+        return no_update, no_update
+    filters, _bad = parse_filters(dict(filters_data or {}))
+    start = _int(request.get("startRow"), 0)
+    end = _int(request.get("endRow"), start + BLOCK)
+    try:
+        with db() as session:
+            block = fetch_block(session, user, today_local(), filters, start, end,
+                                request.get("sortModel") or None, request.get("filterModel") or None)
+    except (GridRequestError, ValueError):
+        return {"rowData": [], "rowCount": 0}, html.Span(t("listpage.recipients.grid_error", lang),
+                                                          className="text-danger")
+    count = html.Span(t("listpage.recipients.count_none", lang), className="registry-empty") if block.count == 0 \
+        else t("listpage.recipients.count", lang, count=fmt_count(block.count))
+    return {"rowData": [grid_row(r, lang) for r in block.rows], "rowCount": block.count}, count
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def iin_filter_allowed() -> bool:
+    user = current_user()
+    return user is not None and may_read_iin(user)
+
+
+# New quick filters: drop the cached blocks and ask again from the first row.
+clientside_callback(
+    """function (filters, gridId) {
+        var api = window.dash_ag_grid && window.dash_ag_grid.getApi(gridId);
+        if (api) { api.ensureIndexVisible(0, "top"); api.purgeInfiniteCache(); }
+    }""",
+    Input(ids.FILTERS, "data"),
+    State(ids.GRID, "id"),
+    prevent_initial_call=True,
+)
+
+# A click on the batch cell opens the batch; on the application cell, the application.
+clientside_callback(
+    """function (cell) {
+        var digits = cell && cell.value ? String(cell.value).replace(/[^0-9]/g, "") : "";
+        if (!digits) { return window.dash_clientside.no_update; }
+        if (cell.colId === "batch_id") { return "/lists/" + digits; }
+        if (cell.colId === "application") { return "/applications/" + digits; }
+        return window.dash_clientside.no_update;
+    }""",
+    Output(ids.GO, "href"),
+    Input(ids.GRID, "cellClicked"),
+    prevent_initial_call=True,
+)
+
+# Reset the quick filters and the grid's column filters.
+clientside_callback(
+    """function (n, gridId) {
+        var api = window.dash_ag_grid && window.dash_ag_grid.getApi(gridId);
+        if (api) { api.setFilterModel(null); }
+        return ["", [], null, ""];
+    }""",
+    Output(ids.Q, "value"),
+    Output(ids.STATUS, "value"),
+    Output(ids.AKIMAT, "value"),
+    Output(ids.BATCH, "value"),
+    Input(ids.RESET, "n_clicks"),
+    State(ids.GRID, "id"),
+    prevent_initial_call=True,
+)
