@@ -8,6 +8,7 @@ may name another TTF file (regular; a bold file is looked for beside it).
 from __future__ import annotations
 
 import os
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from reportlab.graphics import renderPDF
 
 from data.errors import DomainError
 from data.i18n import t
-from data.reports.model import Chart, Report, Table
+from data.reports.model import PCT, Chart, Report, Table
 
 FONT, FONT_BOLD = "KTKSans", "KTKSans-Bold"
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
@@ -95,8 +96,10 @@ def _drawing(spec: Chart, table: Table, width: float, height: float) -> Drawing 
     d = Drawing(width, height)
     d.add(String(0, height - 11, spec.title, fontName=FONT_BOLD, fontSize=9, fillColor=INK))
     names = [table.columns[c].label for c in spec.value_cols]
-    data = [[float(r[c] or 0) for r in rows] for c in spec.value_cols]
-    cats = [str(r[spec.category_col]) for r in rows]
+    scale = [100.0 if table.columns[c].type == PCT else 1.0 for c in spec.value_cols]
+    data = [[float(r[c] or 0) * k for r in rows] for c, k in zip(spec.value_cols, scale)]
+    cats = [r[spec.category_col].strftime("%d.%m") if isinstance(r[spec.category_col], date)
+            else str(r[spec.category_col] or "") for r in rows]
     legend_h = 14 if len(spec.value_cols) > 1 else 0
     if spec.type == "line":
         chart = LinePlot()
