@@ -458,7 +458,10 @@ def create_application(
     session.add(event)
     if kind == "rent_to_own":
         clock = clock_service.start_clock(session, ctx, application, "ktk_review", received_at)
-        application.registration_number = data.get("registration_number")
+        # A rent-to-own application gets its number when it is registered: the one it came with
+        # (portal), else the next in KTK's own series, ЖА-<year of registration>-<id, 7 digits>.
+        application.registration_number = (data.get("registration_number")
+                                           or f"ЖА-{clock.registered_on.year}-{application.id:07d}")
         application.registration_date = clock.registered_on
         clock_service.sync_subject_due(session, application)
     elif data.get("registration_number"):

@@ -261,6 +261,7 @@ def test_rent_to_own_is_registered_with_its_clock_guarantors_and_checklist(form_
     assert application.category == "budget_employee" and application.consent_personal_data is True
     assert application.received_at == local(2026, 3, 6, 20, 0)
     assert application.registration_date.isoformat() == "2026-03-10"
+    assert application.registration_number == f"ЖА-2026-{application.id:07d}"  # none typed: KTK's own series
     assert application.current_due_date.isoformat() == "2026-03-26" and application.current_policy == "ktk_review"
     clock = form_db.scalars(select(Clock).where(Clock.application_id == application.id)).one()
     assert clock.policy_code == "ktk_review" and clock.due_date.isoformat() == "2026-03-26"
