@@ -23,9 +23,18 @@ in the same database (table ``apscheduler_jobs``, created by APScheduler), expli
 stored next run time of an unchanged job is kept, so a run missed during downtime is caught up
 exactly once (coalesced), instead of being forgotten by the replacement.
 
-Two ways to run: ``python app.py`` (``start_scheduler()`` inside the web process; set
-``KTK_SCHEDULER=off`` to keep it out) and ``python -m jobs`` (its own process, for production
-where the web runs under gunicorn, which never calls ``start_scheduler``).
+Two ways to run:
+
+- ``python app.py`` (the embedded default, ``make run``): ``main()`` calls ``start_scheduler()``
+  inside the web process. ``KTK_RUN_SCHEDULER`` decides: ``1`` (the default) starts it, ``0``
+  keeps it out (e.g. while ``python -m jobs`` runs beside it). The older spelling
+  ``KTK_SCHEDULER=off`` is still understood; ``KTK_RUN_SCHEDULER`` wins when both are set.
+- ``python -m jobs``: the scheduler as a process of its own, for production. There the web is
+  served by gunicorn with several workers; gunicorn imports ``app:app`` and never calls
+  ``main()``, so no worker ever starts a scheduler, whatever ``KTK_RUN_SCHEDULER`` says.
+  ``python -m jobs`` starts its scheduler regardless of ``KTK_RUN_SCHEDULER`` (that is its job).
+  Even if two schedulers run by mistake, the claim and the lock below keep every job's work
+  for a period to one run.
 
 Schedules are crontab expressions in local time (Asia/Almaty), several joined by ``;``. Override
 per job with the environment (``KTK_JOB_SCHEDULE_OVERDUE="*/10 * * * *"``, ``off`` disables) or
@@ -60,7 +69,8 @@ from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from data.config import INSTANCE_DIR, LOCAL_TZ
+from data import config
+from data.config import LOCAL_TZ
 from data.db import get_engine, make_engine, session_scope
 from data.models.base import utcnow
 from data.models.jobs import JobRun
@@ -100,6 +110,8 @@ JOBS: dict[str, JobSpec] = {
         JobSpec("digest", "jobs.digest:job", "30 8 * * *", misfire_grace=8 * 3600),
         JobSpec("prune_history", "jobs.runner:prune_job", "40 3 * * *", misfire_grace=24 * 3600),
         JobSpec("recompute_deadlines", "jobs.runner:recompute_job", None, stale_after=6 * 3600),
+        JobSpec("weekly_report", "jobs.weekly_report:job", "0 8 * * mon", misfire_grace=24 * 3600,
+                own_transactions=True),
     )
 }
 
@@ -109,17 +121,30 @@ class UnknownJob(KeyError):
 
 
 # -- settings ------------------------------------------------------------------------------------
+_OFF = ("off", "0", "no", "false")
+
+
+def scheduler_enabled(env: Mapping[str, str] | None = None) -> bool:
+    """Whether ``python app.py`` starts the scheduler in the web process: ``KTK_RUN_SCHEDULER``
+    (``1`` / ``0``, default ``1``), else the older ``KTK_SCHEDULER`` (``on`` / ``off``)."""
+    env = os.environ if env is None else env
+    value = env.get("KTK_RUN_SCHEDULER")
+    if value is None or not value.strip():
+        value = env.get("KTK_SCHEDULER", "1")
+    return value.strip().lower() not in _OFF
+
+
 def job_settings(settings: Mapping[str, Any] | None = None, registry: Mapping[str, JobSpec] | None = None
                  ) -> dict[str, Any]:
     """Defaults, then the environment, then ``settings``."""
     registry = registry or JOBS
     env = os.environ
     merged: dict[str, Any] = {
-        "enabled": env.get("KTK_SCHEDULER", "on").strip().lower() not in ("off", "0", "no", "false"),
+        "enabled": scheduler_enabled(env),
         "jobstore_table": env.get("KTK_JOBSTORE_TABLE", "apscheduler_jobs"),
         "max_workers": int(env["KTK_JOB_WORKERS"]) if env.get("KTK_JOB_WORKERS") else None,
-        "inbox_dir": Path(env.get("KTK_INBOX_DIR") or INSTANCE_DIR / "inbox"),
-        "outbox_dir": Path(env.get("KTK_OUTBOX_DIR") or INSTANCE_DIR / "outbox"),
+        "inbox_dir": Path(env.get("KTK_INBOX_DIR") or Path(config.INSTANCE_DIR) / "inbox"),
+        "outbox_dir": Path(env.get("KTK_OUTBOX_DIR") or Path(config.INSTANCE_DIR) / "outbox"),
         "history_days": int(env.get("KTK_JOB_HISTORY_DAYS", "30")),
         "smtp": {
             "host": env.get("KTK_SMTP_HOST", "").strip() or None,
@@ -520,7 +545,7 @@ class Scheduler(BackgroundScheduler):
 
 
 class DisabledScheduler:
-    """Returned by ``start_scheduler`` when KTK_SCHEDULER=off (jobs run in ``python -m jobs``)."""
+    """Returned by ``start_scheduler`` when KTK_RUN_SCHEDULER=0 (jobs run in ``python -m jobs``)."""
 
     running = False
 
@@ -587,11 +612,11 @@ def start_scheduler(engine: Engine | None = None, settings: Mapping[str, Any] | 
                     registry: Mapping[str, JobSpec] | None = None, *, force: bool = False):
     """Start the scheduler in this process and return it (``.shutdown(wait=False)`` stops it).
 
-    Called by ``python app.py`` and ``python -m jobs`` only. With KTK_SCHEDULER=off (and not
-    ``force``) nothing starts and a stand-in with ``shutdown`` is returned.
+    Called by ``python app.py`` and ``python -m jobs`` (``force``) only. With KTK_RUN_SCHEDULER=0
+    (and not ``force``) nothing starts and a stand-in with ``shutdown`` is returned.
     """
     if not force and not job_settings(settings, registry)["enabled"]:
-        log.info("scheduler disabled (KTK_SCHEDULER=off)")
+        log.info("scheduler not started in this process (KTK_RUN_SCHEDULER=0)")
         return DisabledScheduler()
     scheduler = build_scheduler(engine, settings, registry)
     scheduler.start(paused=True)

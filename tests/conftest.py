@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, event, text
@@ -60,6 +61,19 @@ def scratch_db_url(tmp_path) -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _instance_dir(tmp_path_factory, monkeypatch) -> Path:
+    """Runtime files (archived lists, inbox, outbox, uploads, reports) of every test go to a
+    temporary folder, never to the repository's instance/: for this process (``data.config``)
+    and for the subprocesses it starts (``KTK_INSTANCE_DIR``)."""
+    from data import config
+
+    path = tmp_path_factory.mktemp("instance")
+    monkeypatch.setenv("KTK_INSTANCE_DIR", str(path))
+    monkeypatch.setattr(config, "INSTANCE_DIR", path)
+    return path
 
 
 @pytest.fixture(scope="session")

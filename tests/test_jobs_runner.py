@@ -7,14 +7,17 @@ when DATABASE_URL names PostgreSQL), dropped at the end of the module.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import create_engine, delete, select, text
+from sqlalchemy import create_engine, delete, func, inspect, select, text
 
 from data.config import LOCAL_TZ, database_url
 from data.db import make_engine, session_scope
@@ -31,8 +34,11 @@ from jobs.runner import (
     last_fire_time,
     period_of,
     run_job,
+    scheduler_enabled,
     start_scheduler,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +106,10 @@ def test_schedules_come_from_the_environment_and_settings(monkeypatch):
     assert cfg["schedules"]["overdue"] == "*/5 * * * *"
     assert cfg["schedules"]["digest"] == "45 8 * * mon-fri"
     assert cfg["schedules"]["recompute_deadlines"] is None
-    assert runner._runtime(None, None).triggers.keys() == {"overdue", "daily_snapshot", "digest", "prune_history"}
+    # Every scheduled job of the catalogue (jobs added later included) but the one switched off.
+    scheduled = {name for name, spec in runner.JOBS.items() if spec.schedule} - {"inbox"}
+    assert {"overdue", "daily_snapshot", "digest", "prune_history"} <= scheduled
+    assert runner._runtime(None, None).triggers.keys() == scheduled
 
 
 # -- claims and locks ---------------------------------------------------------------------------------
@@ -273,7 +282,9 @@ def test_a_failing_job_is_recorded_and_the_others_go_on(db):
 
 def test_the_web_process_entry_point(db, monkeypatch, tmp_path):
     """app.py main() calls start_scheduler() with no arguments and shuts it down with wait=False;
-    KTK_SCHEDULER=off keeps the scheduler out of the web process."""
+    KTK_RUN_SCHEDULER=0 keeps the scheduler out of the web process."""
+    monkeypatch.delenv("KTK_RUN_SCHEDULER", raising=False)
+    monkeypatch.delenv("KTK_SCHEDULER", raising=False)
     monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
     monkeypatch.setenv("KTK_JOBSTORE_TABLE", "aps_web")
     monkeypatch.setenv("KTK_INBOX_DIR", str(tmp_path / "inbox"))
@@ -281,8 +292,8 @@ def test_the_web_process_entry_point(db, monkeypatch, tmp_path):
     scheduler = start_scheduler()
     try:
         assert scheduler.running
-        assert {j.id for j in scheduler.get_jobs()} == {"overdue", "daily_snapshot", "inbox", "digest",
-                                                         "prune_history"}
+        assert {j.id for j in scheduler.get_jobs()} == {n for n, spec in runner.JOBS.items() if spec.schedule}
+        assert {"overdue", "daily_snapshot", "inbox", "digest", "prune_history"} <= {j.id for j in scheduler.get_jobs()}
         # New to this job store: the overdue states and today's snapshot are computed at once,
         # for the current scheduled period.
         assert _wait_for(lambda: all(r.outcome == "ok" for job in ("overdue", "daily_snapshot")
@@ -292,10 +303,41 @@ def test_the_web_process_entry_point(db, monkeypatch, tmp_path):
         assert first.trigger == "schedule" and not first.period.startswith("manual")
     finally:
         scheduler.shutdown(wait=False)
-    monkeypatch.setenv("KTK_SCHEDULER", "off")
+    monkeypatch.setenv("KTK_RUN_SCHEDULER", "0")
     disabled = start_scheduler()
     assert not disabled.running
     disabled.shutdown(wait=False)
+
+
+def test_which_setting_starts_the_scheduler_in_the_web_process():
+    assert scheduler_enabled({}) is True  # python app.py: on by default
+    assert scheduler_enabled({"KTK_RUN_SCHEDULER": "1"}) is True
+    assert scheduler_enabled({"KTK_RUN_SCHEDULER": "0"}) is False
+    assert scheduler_enabled({"KTK_SCHEDULER": "off"}) is False  # the older spelling
+    assert scheduler_enabled({"KTK_SCHEDULER": "off", "KTK_RUN_SCHEDULER": "1"}) is True  # the new name wins
+    assert scheduler_enabled({"KTK_SCHEDULER": "on", "KTK_RUN_SCHEDULER": "0"}) is False
+
+
+def test_importing_the_app_as_gunicorn_does_starts_no_scheduler(scratch_db_url, tmp_path):
+    """gunicorn imports ``app:app`` in every worker and never calls main(): no scheduler thread,
+    nothing written to the job store, even with KTK_RUN_SCHEDULER=1."""
+    engine = make_engine(scratch_db_url)
+    upgrade_database(engine)
+    probe = ("import threading, time, app\n"
+             "assert app.app.name\n"
+             "time.sleep(1.5)\n"
+             "print(sorted(t.name for t in threading.enumerate()))\n")
+    env = dict(os.environ, DATABASE_URL=scratch_db_url, KTK_RUN_SCHEDULER="1", KTK_INSTANCE_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    try:
+        assert done.returncode == 0, done.stderr
+        assert "APScheduler" not in done.stdout, done.stdout
+        assert not inspect(engine).has_table("apscheduler_jobs")
+        with session_scope(engine) as s:
+            assert s.scalar(select(func.count()).select_from(JobRun)) == 0
+    finally:
+        engine.dispose()
 
 
 # -- the data functions of the Jobs page ------------------------------------------------------------
