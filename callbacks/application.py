@@ -15,6 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 from werkzeug.exceptions import Forbidden
 
+from callbacks.audit import iin_value
 from callbacks.context import current_lang, current_user, db, require, today_local
 from callbacks.ids import ApplicationPage as ids
 from callbacks.ui import DATEFNS_LOCALE_JS, status_badge
@@ -147,7 +148,7 @@ def render_details(view: ApplicationPage, lang: str) -> html.Div:
     id_label = t("apppage.f.bin" if view.kind == "correction" else "apppage.f.iin", lang)
     applicant = [
         (t("apppage.f.name", lang), view.applicant_name),
-        (id_label, view.applicant_id_number),
+        (id_label, iin_value(view.applicant_id_number, "application", view.id, lang)),
         (t("apppage.f.phone", lang), view.applicant_phone),
         (t("field.akimat", lang), view.akimat.get(lang) if view.akimat else None),
     ]

@@ -15,6 +15,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from callbacks.audit import iin_value
 from callbacks.context import current_lang, db, require, today_local
 from callbacks.ids import ComplaintPage as ids
 from callbacks.ui import status_badge
@@ -145,7 +146,7 @@ def _linked(item, lang: str):
 def render_details(view: ComplaintPage, lang: str) -> list:
     complainant = [
         (t("complaints.page.f.name", lang), view.complainant_name),
-        (t("complaints.page.f.id_number", lang), html.Span(view.complainant_id or "—", className="font-monospace")),
+        (t("complaints.page.f.id_number", lang), iin_value(view.complainant_id, "complaint", view.id, lang)),
         (t("complaints.page.f.contact", lang), view.complainant_contact),
         (t("complaints.f.channel", lang), t(f"complaints.channel.{view.channel}", lang)),
     ]

@@ -283,6 +283,7 @@ class IinReveal:
     {"type": SHOW | VALUE, "entity": "application" | "complaint" | "recipient", "id": "<id>"}."""
     SHOW = "iin-reveal-show"
     VALUE = "iin-reveal-value"
+    MSG = "iin-reveal-msg"
 
 
 class Lists:

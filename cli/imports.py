@@ -10,6 +10,7 @@ import click
 from flask import Flask
 
 from cli.common import LANG_OPTION, fail, migrated_session
+from data import audit
 from data.config import LOCAL_TZ
 from data.errors import DomainError
 from data.i18n import t
@@ -95,6 +96,9 @@ def notify_command(batch_id: int, sent: str | None, lang: str) -> None:
         else:
             missing = False
             result = notify_recipients(session, batch_id=batch_id, sent_at=sent_at)
+            audit.record(session, "recipients_notified", entity="list_batch", entity_id=batch_id,
+                         detail=f"sent_at={sent_at.isoformat()} notified={result.count} "
+                                f"skipped={len(result.skipped)} (command line)")
     if missing:
         fail(t("import.cli.no_batch", lang, batch_id=batch_id))
     click.echo(t("import.cli.notified", lang, count=result.count, skipped=len(result.skipped)))

@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from sqlalchemy import String, and_, exists, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from data import audit
 from data.clocks import DeadlineContext, load_context
 from data.config import LOCAL_TZ
 from data.models import Application, Clock, ClockEvent, Recipient, StatusEvent, User, UTCDateTime, utcnow
@@ -85,8 +86,11 @@ def link_application(session: Session, application: Application, *, actor: User 
     at = application.received_at or utcnow()
     if recipient.notified_at is not None and at < recipient.notified_at:
         at = recipient.notified_at
+    before = {"status": recipient.status}
     transition(session, recipient, "applied", actor=actor, fields={"application_id": application.id}, at=at,
                ctx=ctx)
+    audit.record(session, "status_change", actor=actor, entity="recipient", entity_id=recipient.id, before=before,
+                 after={"status": recipient.status, "application_id": application.id})
     return recipient
 
 
@@ -153,6 +157,9 @@ def expire_recipients(session: Session, today: date, *, at: datetime | None = No
     for obj in list(session.identity_map.values()):
         if isinstance(obj, (Recipient, Clock, ClockEvent)):
             session.expire(obj)
+    # One audit row for the whole set-based change (the history has one event per recipient).
+    audit.record(session, "recipients_expired", entity="recipient", before={"status": "notified"},
+                 after={"status": "expired", "count": marked}, detail=f"window ended before {today.isoformat()}")
     return marked
 
 

@@ -36,7 +36,7 @@ from sqlalchemy import ARRAY, Engine, Integer, String, any_, bindparam, insert, 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from data import config
+from data import audit, config
 from data.clocks import DeadlineContext, add_event, load_context, start_clock
 from data.db import session_scope
 from data.imports.errors import ImportFileError, Limits, file_error_message
@@ -316,20 +316,20 @@ def import_list(
         _reject(batch, ImportFileError("duplicate_file", batch_id=earlier.id,
                                        received=ctx.calendar.to_local(earlier.received_at).strftime("%d.%m.%Y %H:%M")))
         session.flush()
-        return _result(batch, akimat_row)
+        return _audited(session, "list_import", batch, _result(batch, akimat_row), uploaded_by)
     if content is None:
         _reject(batch, ImportFileError("file_too_large", size_bytes=size, limit_bytes=limits.max_bytes))
         session.flush()
-        return _result(batch, akimat_row)
+        return _audited(session, "list_import", batch, _result(batch, akimat_row), uploaded_by)
 
     stored = _archive(batch, content)
     result = _process(session, ctx, batch, akimat_row, content, limits, now, validate_only)
     result.archive_path = str(stored)
-    return result
+    return _audited(session, "list_import", batch, result, uploaded_by)
 
 
 def load_batch(session: Session, batch_id: int, *, now: datetime | None = None,
-               limits: Limits | None = None) -> ImportResult:
+               limits: Limits | None = None, actor: User | int | None = None) -> ImportResult:
     """Load a batch that was only validated (``validate_only``), from its archived file."""
     batch = session.get(ListBatch, batch_id)
     if batch is None or batch.status != "validated":
@@ -338,8 +338,22 @@ def load_batch(session: Session, batch_id: int, *, now: datetime | None = None,
     content = archive_path(batch.id, batch.file_name).read_bytes()
     session.query(ListRowError).filter(ListRowError.batch_id == batch.id).delete(synchronize_session=False)
     ctx = load_context(session)
-    return _process(session, ctx, batch, akimat_row, content, limits or Limits.from_env(), now or utcnow(),
-                    False, clock_started=True)
+    result = _process(session, ctx, batch, akimat_row, content, limits or Limits.from_env(), now or utcnow(),
+                      False, clock_started=True)
+    return _audited(session, "list_load", batch, result, actor)
+
+
+def _audited(session: Session, action: str, batch: ListBatch, result: ImportResult,
+             actor: User | int | None) -> ImportResult:
+    """Every received or loaded list in the audit trail: the batch, its outcome and counts."""
+    user = actor if isinstance(actor, User) else (session.get(User, actor) if actor else None)
+    audit.record(session, action, actor=user, entity="list_batch", entity_id=batch.id,
+                 after={"status": batch.status, "file_name": batch.file_name, "akimat_id": batch.akimat_id,
+                        "source": batch.source, "rows_total": batch.rows_total, "rows_loaded": batch.rows_loaded,
+                        "rows_invalid": batch.rows_invalid, "rows_already_listed": batch.rows_already_listed,
+                        "rows_duplicate": batch.rows_duplicate, "duplicate_of_id": batch.duplicate_of_id,
+                        "error_code": batch.error_code})
+    return result
 
 
 def _process(session: Session, ctx: DeadlineContext, batch: ListBatch, akimat_row: Akimat, content: bytes,

@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import extract, select
 from sqlalchemy.orm import Session
 
-from data import audit
 from data.calendar_admin import remove_override, set_override
 from data.clocks import load_calendar
 from data.errors import DomainError
@@ -197,8 +196,8 @@ def change_override(session: Session, actor: User | None, day_text: Any, kind: s
     if remove:
         if before is None:
             raise DomainError("calendar_no_override", date=day.strftime("%d.%m.%Y"))
-        change = remove_override(session, day)
-        after, kind, name = None, None, None
+        change = remove_override(session, day, actor=actor)
+        kind, name = None, None
     else:
         if kind not in (HOLIDAY, WORKDAY):
             raise DomainError("calendar_kind_required")
@@ -206,14 +205,9 @@ def change_override(session: Session, actor: User | None, day_text: Any, kind: s
         if name and len(name) > NAME_MAX:
             raise DomainError("calendar_name_too_long", max=NAME_MAX, length=len(name))
         change = set_override(session, day, kind, name, actor=actor)
-        after = _snapshot(change.override)
-    result = OverrideResult(day, "removed" if remove else "set", kind, name, change.recomputed.checked,
-                            change.recomputed.moved)
-    audit.record(session, "calendar_override", actor=actor, entity="calendar", entity_id=day.isoformat(),
-                 before=before, after=after,
-                 detail=f"{result.action} {day.isoformat()} {kind or ''}: {result.moved} of {result.checked} "
-                        f"open deadlines moved")
-    return result
+    # the audit row (before -> after, how many deadlines moved) is written by data.calendar_admin
+    return OverrideResult(day, "removed" if remove else "set", kind, name, change.recomputed.checked,
+                          change.recomputed.moved)
 
 
 def result_message(result: OverrideResult, lang: str) -> str:

@@ -507,19 +507,23 @@ def empty(col_id: str) -> ColumnElement:
 DEFAULT_SORT = ("registration_date", "desc")
 
 
-def sort_from_model(sort_model: Sequence[Mapping[str, Any]] | None, fallback: str | None = None) -> tuple[str, str]:
-    """(column id, "asc" | "desc") from the grid's sortModel, else from ``sort`` ("-col")."""
+def sort_from_model(sort_model: Sequence[Mapping[str, Any]] | None, fallback: str | None = None,
+                    columns: Mapping[str, Any] | None = None,
+                    default: tuple[str, str] = DEFAULT_SORT) -> tuple[str, str]:
+    """(column id, "asc" | "desc") from the grid's sortModel, else from ``sort`` ("-col").
+    ``columns``/``default``: another grid's sortable columns (the registry's by default)."""
+    known = SORT_COLUMN if columns is None else columns
     if sort_model:
         if not isinstance(sort_model, (list, tuple)) or not isinstance(sort_model[0], Mapping):
             raise GridRequestError("sort model is not a list of objects")
         first = sort_model[0]
         col_id, direction = first.get("colId"), first.get("sort")
-        if col_id not in SORT_COLUMN or direction not in ("asc", "desc"):
+        if col_id not in known or direction not in ("asc", "desc"):
             raise GridRequestError(f"sort {first!r}")
         return col_id, direction
-    if fallback and fallback.lstrip("-") in SORT_COLUMN:
+    if fallback and fallback.lstrip("-") in known:
         return fallback.lstrip("-"), "desc" if fallback.startswith("-") else "asc"
-    return DEFAULT_SORT
+    return default
 
 
 # -- the query ---------------------------------------------------------------------------------
