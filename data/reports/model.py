@@ -54,6 +54,7 @@ class Chart:
     category_col: int
     value_cols: tuple[int, ...]
     max_points: int = 25
+    stacked: bool = True  # several series: parts of one whole (stacked) or side by side
 
 
 @dataclass

@@ -133,7 +133,7 @@ def _drawing(spec: Chart, table: Table, width: float, height: float) -> Drawing 
         chart.valueAxis.valueMin = 0
         chart.barSpacing = 0
         chart.groupSpacing = 2
-        if len(data) > 1:
+        if len(data) > 1 and spec.stacked:
             chart.categoryAxis.style = "stacked"
     else:
         chart = VerticalBarChart()
@@ -147,7 +147,7 @@ def _drawing(spec: Chart, table: Table, width: float, height: float) -> Drawing 
         chart.valueAxis.labels.fontSize = 6
         chart.valueAxis.valueMin = 0
         chart.groupSpacing = 4
-        if len(data) > 1:
+        if len(data) > 1 and spec.stacked:
             chart.categoryAxis.style = "stacked"
     if spec.type != "line":
         for i in range(len(data)):

@@ -199,7 +199,10 @@ def _chart(wb, spec: Chart, sheets: _TableSheets | None, report: Report):
     first, last = HEADER_ROWS, HEADER_ROWS + rows - 1
     chart_type = {"column": ("column", None), "bar": ("bar", None), "line": ("line", None),
                   "pie": ("doughnut", None)}[spec.type][0]
-    chart = wb.add_chart({"type": chart_type})
+    options = {"type": chart_type}
+    if chart_type in ("bar", "column") and spec.stacked and len(spec.value_cols) > 1:
+        options["subtype"] = "stacked"
+    chart = wb.add_chart(options)
     quoted = "'" + name.replace("'", "''") + "'"
     for n, col in enumerate(spec.value_cols):
         series = {
