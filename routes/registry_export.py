@@ -4,15 +4,15 @@ Parameters: the registry's (``data.queries.registry``: kind, status, akimat, rev
 from, to, q, sort), plus ``grid`` (the grid's column filters, JSON, as the page builds the
 link) and ``sep=semicolon`` for ``;`` as the separator (Excel in kk/ru locales). UTF-8 with
 a BOM; a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
-leading apostrophe so a spreadsheet never runs it as a formula. IINs are masked as on the page
+leading apostrophe so a spreadsheet never runs it as a formula. The columns and the CSV writer
+are the report engine's (``data.reports.register``, ``data.reports.csvout``): the register
+extract report writes the same rows. IINs are masked as on the page
 for users who may not read them. Signed-in users with ``applications.read`` and
 ``reports.run`` only (the gate in routes/auth.py refuses anonymous requests with 401); every
 export is written to the audit trail (filter and row count) before the first row is sent.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 
@@ -21,7 +21,7 @@ from flask import Flask, Response, request, stream_with_context
 from callbacks.context import current_lang, require, today_local
 from data import audit
 from data.db import session_factory
-from data.i18n import fmt_date, t
+from data.i18n import t
 from data.queries.registry import (
     GridRequestError,
     RegistryRow,
@@ -33,42 +33,16 @@ from data.queries.registry import (
     query_context,
     sort_from_model,
 )
-from data.statuses import WORKFLOWS
+from data.reports import csvout
+from data.reports import register as register_columns
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-FLUSH_BYTES = 64 * 1024
-
-
-def neutralize(value: object) -> str:
-    """A cell as text; one a spreadsheet would read as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def header(lang: str) -> list[str]:
-    return [t("registry.col.id", lang), t("registry.col.registration_number", lang),
-            t("registry.col.registration_date", lang), t("registry.col.kind", lang),
-            t("registry.col.applicant_name", lang), t("registry.col.applicant_id", lang),
-            t("registry.col.akimat", lang), t("registry.col.status", lang), t("registry.col.reviewer", lang),
-            t("registry.col.due_date", lang), t("registry.csv.state", lang), t("registry.csv.days_wd", lang),
-            t("registry.csv.days_cd", lang), t("registry.col.contract_number", lang)]
+# The CSV writer and the columns are the report engine's (the register extract writes the same).
+neutralize = csvout.neutralize
+header = register_columns.header
 
 
 def csv_row(row: RegistryRow, lang: str) -> list[str]:
-    workflow = WORKFLOWS.get(row.kind)
-    status = workflow.by_code.get(row.status) if workflow else None
-    state = t(f"registry.state.{row.state}", lang) if row.state else (
-        t("registry.csv.open", lang) if row.is_open else t("registry.csv.closed", lang))
-    cells = [row.id, row.registration_number, fmt_date(row.registration_date), t(f"kind.{row.kind}.short", lang),
-             row.applicant_name, row.applicant_id, row.akimat(lang), status.label(lang) if status else row.status,
-             row.reviewer, fmt_date(row.due_date) if row.is_open else "", state,
-             _abs(row.days_wd), _abs(row.days_cd), row.contract_number]
-    return [neutralize(c) for c in cells]
-
-
-def _abs(value: int | None) -> int | None:
-    """Days as a plain count; whether they are left or overdue is the state column."""
-    return None if value is None else abs(value)
+    return [csvout.cell_text(v, k) for v, k in zip(register_columns.row_values(row, lang), register_columns.types())]
 
 
 def export_registry():
@@ -101,17 +75,8 @@ def export_registry():
 
     def generate() -> Iterator[str]:
         try:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-            buffer.write("\ufeff")
-            writer.writerow([neutralize(h) for h in header(lang)])
-            for row in iter_export(session, ctx, filters, None, filter_model):
-                writer.writerow(csv_row(row, lang))
-                if buffer.tell() >= FLUSH_BYTES:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-            yield buffer.getvalue()
+            rows = (register_columns.row_values(row, lang) for row in iter_export(session, ctx, filters, None, filter_model))
+            yield from csvout.iter_csv(header(lang), rows, delimiter, register_columns.types())
         finally:
             session.rollback()
             session.close()
