@@ -288,6 +288,29 @@ def links(filters_data: dict | None, grid_state: dict | None):
     return query, export_href(export_query, False), export_href(export_query, True)
 
 
+@callback(
+    Output(ids.EXPORT_GO, "href"),
+    Output(ids.PROBLEMS, "children", allow_duplicate=True),
+    Input(ids.EXPORT_XLSX, "n_clicks"),
+    State(ids.FILTERS, "data"),
+    State(ids.GRID_STATE, "data"),
+    prevent_initial_call=True,
+)
+def export_xlsx(n_clicks, filters_data, grid_state):
+    """Excel: a register report of the current view, made in the background; opens Reports."""
+    from callbacks.reports import queue_registry_export
+    from data.errors import DomainError
+
+    user = require("reports.run")
+    if not n_clicks:
+        return no_update, no_update
+    try:
+        run_id = queue_registry_export(user, filters_data, grid_state, current_lang())
+    except DomainError as exc:
+        return no_update, html.Div(exc.message(current_lang()), className="text-danger")
+    return f"/reports?run={run_id}", no_update
+
+
 # The URL follows the filters without reloading the page (history.replaceState).
 clientside_callback(
     """function (query) {

@@ -97,6 +97,7 @@ class JobSpec:
     stale_after: int = 2 * 3600
     own_transactions: bool = False
     run_on_install: bool = False  # the first time a job store gets the job, run it at once
+    working_days_only: bool = False  # fires every day, does its work on working days only (shown so)
 
 
 JOBS: dict[str, JobSpec] = {
@@ -107,7 +108,7 @@ JOBS: dict[str, JobSpec] = {
         JobSpec("daily_snapshot", "jobs.snapshot:job", "10 0 * * *", misfire_grace=23 * 3600, run_on_install=True),
         JobSpec("inbox", "jobs.runner:inbox_job", "* * * * *", misfire_grace=3600, stale_after=1800,
                 own_transactions=True),
-        JobSpec("digest", "jobs.digest:job", "30 8 * * *", misfire_grace=8 * 3600),
+        JobSpec("digest", "jobs.digest:job", "30 8 * * *", misfire_grace=8 * 3600, working_days_only=True),
         JobSpec("prune_history", "jobs.runner:prune_job", "40 3 * * *", misfire_grace=24 * 3600),
         JobSpec("recompute_deadlines", "jobs.runner:recompute_job", None, stale_after=6 * 3600),
         JobSpec("weekly_report", "jobs.weekly_report:job", "0 8 * * mon", misfire_grace=24 * 3600,

@@ -171,14 +171,24 @@ def test_run_writes_the_workbook_and_records_the_run(rengine, folder):
     assert report_runs.run(run_id, engine=rengine, now=NOW) == "skipped"
 
 
-def test_register_csv_masks_iins_for_nobody_who_may_read_them_and_keeps_the_separator(rengine, folder):
-    run_id = submit(rengine, "reviewer01", "register", "csv", {"csv_delimiter": ";"}, lang="ru")
-    assert report_runs.run(run_id, engine=rengine, now=NOW) == "done"
-    row = get(rengine, run_id)
-    content = report_runs.resolve_path(row.file_path).read_text(encoding="utf-8-sig")
-    lines = content.splitlines()
-    assert ";" in lines[0] and row.rows == len(lines) - 1 > 0
-    assert row.filename.endswith(".csv")
+def test_register_csv_keeps_the_separator_and_masks_iins_in_the_system_run_only(rengine, folder):
+    import re
+
+    run_id = submit(rengine, "manager01", "register", "csv", {"csv_delimiter": ";", "kind": "rent_to_own"},
+                    lang="ru")
+    with Session(rengine) as s:
+        system_id = report_runs.create_system_run(s, "register", "csv", {"csv_delimiter": ";", "kind": "rent_to_own"},
+                                                  lang="ru", now=NOW).id
+        s.commit()
+    contents = {}
+    for rid in (run_id, system_id):
+        assert report_runs.run(rid, engine=rengine, now=NOW) == "done"
+        row = get(rengine, rid)
+        contents[rid] = report_runs.resolve_path(row.file_path).read_text(encoding="utf-8-sig")
+        lines = contents[rid].splitlines()
+        assert ";" in lines[0] and row.rows == len(lines) - 1 > 0 and row.filename.endswith(".csv")
+    assert re.search(r";\d{12};", contents[run_id]), "a manager's file has full IINs"
+    assert not re.search(r";\d{12};", contents[system_id]) and re.search(r";\d\d\*{8}\d\d;", contents[system_id])
 
 
 def test_a_report_that_fails_is_recorded_with_a_message_and_leaves_no_file(rengine, folder):
@@ -239,15 +249,18 @@ def test_download_lookup_refuses_other_users_and_expired_runs(rengine, folder):
     report_runs.run(run_id, engine=rengine, now=NOW)
     with Session(rengine) as s:
         owner = s.scalar(select(User).where(User.username == "reviewer01"))
-        found = report_runs.for_download(s, owner, run_id)
+        found = report_runs.for_download(s, owner, run_id, now=NOW)
         assert found.path.is_file() and found.filename.endswith(".xlsx")
         for other in ("reviewer02", "manager01", "admin", "akimat_astana"):
             with pytest.raises(report_runs.NotFound):
-                report_runs.for_download(s, s.scalar(select(User).where(User.username == other)), run_id)
+                report_runs.for_download(s, s.scalar(select(User).where(User.username == other)), run_id, now=NOW)
         with pytest.raises(report_runs.NotFound):
-            report_runs.for_download(s, owner, run_id + 1000)
+            report_runs.for_download(s, owner, run_id + 1000, now=NOW)
         with pytest.raises(report_runs.Gone):
-            report_runs.for_download(s, owner, run_id, now=datetime.now(timezone.utc) + timedelta(days=15))
+            report_runs.for_download(s, owner, run_id, now=NOW + timedelta(days=14))
+        found.path.unlink()  # purged behind the row's back: gone, not an error
+        with pytest.raises(report_runs.Gone):
+            report_runs.for_download(s, owner, run_id, now=NOW)
 
 
 # -- purge and paths ----------------------------------------------------------------------------------------
