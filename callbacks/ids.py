@@ -324,6 +324,7 @@ class Recipients:
     COUNT = "recipients-count"
     RESET = "recipients-reset"
     GO = "recipients-go"
+    LINKS = "recipients-links"  # which cells open a page for this user
 
 
 class Reports:
@@ -345,3 +346,25 @@ class Reports:
     REFRESH = "reports-refresh"
     CALENDAR = "reports-calendar"
     CALENDAR_READY = "reports-calendar-ready"
+
+
+class Jobs:
+    """/jobs (admins): the jobs, "run now", the run history."""
+    TABLE = "jobs-table"
+    AS_OF = "jobs-as-of"
+    RUN = "jobs-run"  # pattern-matching type: {"type": RUN, "job": name}
+    MESSAGE = "jobs-message"
+    VERSION = "jobs-version"
+    TICK = "jobs-tick"
+    FILTER = "jobs-filter"
+    HISTORY = "jobs-history"
+    HISTORY_COUNT = "jobs-history-count"
+
+
+class Notifications:
+    """/notifications: the signed-in user's notifications; the bell in the navbar."""
+    BELL = "notifications-bell"
+    LIST = "notifications-list"
+    MARK_ALL = "notifications-mark-all"
+    MESSAGE = "notifications-message"
+    VERSION = "notifications-version"

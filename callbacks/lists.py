@@ -164,5 +164,6 @@ def refresh_table(akimat: str | None, status: str | None, _answer, _count):
     lang = current_lang()
     akimat_id = int(akimat) if akimat and str(akimat).isdigit() else None
     with db() as session:
-        found = list_batches(session, user, today_local(), akimat_id=akimat_id, status=status or None)
+        found = list_batches(session, user, today_local(), akimat_id=akimat_id,
+                             status=status if status != "all" else None)
     return batch_table(found.rows, lang), count_text(len(found.rows), found.total, lang)

@@ -7,11 +7,11 @@ from typing import Any
 
 from dash import Input, Output, State, callback, clientside_callback, html, no_update
 
-from callbacks.context import current_lang, current_user, db, require, today_local
+from callbacks.context import current_lang, db, require, today_local
 from callbacks.ids import Recipients as ids
 from callbacks.lists import fmt_count
 from data.i18n import fmt_date, t
-from data.queries.recipients import RecipientRow, fetch_block, may_read_iin, parse_filters
+from data.queries.recipients import RecipientRow, fetch_block, parse_filters
 from data.queries.registry import GridRequestError
 from data.statuses import WORKFLOWS
 
@@ -65,7 +65,8 @@ def grid_row(row: RecipientRow, lang: str) -> dict[str, Any]:
     }
 
 
-def column_defs(lang: str, iin_filter: bool) -> list[dict[str, Any]]:
+def column_defs(lang: str, iin_filter: bool, *, akimat_column: bool = True,
+                open_applications: bool = True) -> list[dict[str, Any]]:
     def col(field: str, width: int, **extra) -> dict[str, Any]:
         name = t(f"listpage.recipients.col.{field}", lang)
         spec = {"field": field, "colId": field, "headerName": name, "headerTooltip": name, "minWidth": width,
@@ -73,21 +74,21 @@ def column_defs(lang: str, iin_filter: bool) -> list[dict[str, Any]]:
         spec.update(extra)
         return spec
 
-    return [
-        col("iin", 130, cellClass="lists-mono", **(TEXT_FILTER if iin_filter else {})),
+    columns = [
+        col("iin", 150, cellClass="lists-mono", **(TEXT_FILTER if iin_filter else {})),
         col("full_name", 200, sortable=True, flex=2, tooltipField="full_name", **TEXT_FILTER),
         col("category", 160, flex=1.5, tooltipField="category"),
         col("phone", 135, **TEXT_FILTER),
-        col("akimat", 140, flex=1, tooltipField="akimat"),
+        col("akimat", 140, flex=1, tooltipField="akimat") if akimat_column else None,
         col("batch_id", 95, sortable=True, cellClass="lists-cell-link"),
         col("status", 140, sortable=True, cellRenderer="KtkStatusBadge"),
         col("window_due", 125, sortable=True, **DATE_FILTER),
         col("days", 130, sortable=True, cellClassRules={
             "lists-days-overdue": "params.data && params.data.days_state === 'over'",
             "lists-days-soon": "params.data && params.data.days_state === 'soon'"}),
-        col("application", 100, headerName=t("listpage.recipients.col.application", lang),
-            cellClass="lists-cell-link"),
+        col("application", 100, cellClass="lists-cell-link" if open_applications else ""),
     ]
+    return [c for c in columns if c is not None]
 
 
 @callback(
@@ -143,11 +144,6 @@ def _int(value: Any, default: int) -> int:
         return default
 
 
-def iin_filter_allowed() -> bool:
-    user = current_user()
-    return user is not None and may_read_iin(user)
-
-
 # New quick filters: drop the cached blocks and ask again from the first row.
 clientside_callback(
     """function (filters, gridId) {
@@ -161,15 +157,16 @@ clientside_callback(
 
 # A click on the batch cell opens the batch; on the application cell, the application.
 clientside_callback(
-    """function (cell) {
+    """function (cell, links) {
         var digits = cell && cell.value ? String(cell.value).replace(/[^0-9]/g, "") : "";
         if (!digits) { return window.dash_clientside.no_update; }
         if (cell.colId === "batch_id") { return "/lists/" + digits; }
-        if (cell.colId === "application") { return "/applications/" + digits; }
+        if (cell.colId === "application" && links && links.applications) { return "/applications/" + digits; }
         return window.dash_clientside.no_update;
     }""",
     Output(ids.GO, "href"),
     Input(ids.GRID, "cellClicked"),
+    State(ids.LINKS, "data"),
     prevent_initial_call=True,
 )
 

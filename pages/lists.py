@@ -31,10 +31,9 @@ def upload_card(session, user, lang: str):
     limit = Limits.from_env().max_bytes
     limit_mb = f"{limit / (1024 * 1024):.0f}"
     options = [{"label": _akimat_label(kato, kk, ru, lang), "value": str(ident)} for ident, kato, kk, ru in akimats]
-    if not fixed:
-        options.insert(0, {"label": t("listpage.upload.akimat_pick", lang), "value": ""})
-    picker = dbc.Select(id=ids.AKIMAT, options=options, value=options[0]["value"] if fixed and options else "",
-                        disabled=fixed, className="lists-akimat-select")
+    picker = dbc.Select(id=ids.AKIMAT, options=options, value=options[0]["value"] if fixed and options else None,
+                        placeholder=t("listpage.upload.akimat_pick", lang), disabled=fixed,
+                        className="lists-akimat-select")
     texts = {
         "data-url": "/files/lists/upload",
         "data-accept": ".xlsx,.xls,.csv",
@@ -82,13 +81,13 @@ def layout(**_query):
         akimats = batch_akimats(session, user)
         upload = upload_card(session, user, lang) if can(user, "lists.upload") else None
     filters = [
-        dbc.Col(dbc.Select(id=ids.FILTER_STATUS, value="", options=[
-            {"label": t("listpage.batches.all_statuses", lang), "value": ""},
+        dbc.Col(dbc.Select(id=ids.FILTER_STATUS, value="all", options=[
+            {"label": t("listpage.batches.all_statuses", lang), "value": "all"},
             *({"label": t(f"import.status.{s}", lang), "value": s} for s in BATCH_STATUSES)]), width="auto"),
     ]
     if user.role != "akimat":
-        filters.insert(0, dbc.Col(dbc.Select(id=ids.FILTER_AKIMAT, value="", options=[
-            {"label": t("listpage.batches.all_akimats", lang), "value": ""},
+        filters.insert(0, dbc.Col(dbc.Select(id=ids.FILTER_AKIMAT, value="all", options=[
+            {"label": t("listpage.batches.all_akimats", lang), "value": "all"},
             *({"label": _akimat_label(kato, kk, ru, lang), "value": str(ident)} for ident, kato, kk, ru in akimats)]),
             width="auto"))
     else:

@@ -10,6 +10,7 @@ from dash import dcc, html
 from callbacks.context import current_lang, current_user, db
 from callbacks.ids import Recipients as ids
 from callbacks.recipients import BLOCK, column_defs
+from data.access import can
 from data.i18n import t
 from data.i18n.grid import grid_locale_text
 from data.queries.recipients import STATUSES, may_read_iin, parse_filters
@@ -74,7 +75,8 @@ def layout(**query):
     grid = dag.AgGrid(
         id=ids.GRID,
         rowModelType="infinite",
-        columnDefs=column_defs(lang, iin_ok),
+        columnDefs=column_defs(lang, iin_ok, akimat_column=user.role != "akimat",
+                               open_applications=can(user, "applications.read")),
         defaultColDef={"resizable": True, "sortable": False, "suppressHeaderMenuButton": True},
         getRowId="params.data.id",
         dashGridOptions={
@@ -99,4 +101,5 @@ def layout(**query):
         html.Div(t("listpage.recipients.legend", lang), className="registry-legend text-muted"),
         dcc.Store(id=ids.FILTERS, data=filters.as_params()),
         dcc.Location(id=ids.GO, refresh="callback-nav"),
+        dcc.Store(id=ids.LINKS, data={"applications": can(user, "applications.read")}),
     ], fluid=True, className="page registry-page recipients-page")
