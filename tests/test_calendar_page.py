@@ -8,7 +8,6 @@ module's own (DATABASE_URL pointed at it); every test removes the overrides it m
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
 from contextvars import copy_context
 from datetime import date, timedelta
@@ -18,54 +17,32 @@ import holidays
 import pytest
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
-from sqlalchemy import create_engine, delete, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import Forbidden
 
 from data.clocks import load_context
-from data.config import database_url
-from data.db import make_engine
 from data.deadlines import Event, compute_due
-from data.demo import generate_demo
-from data.migrate import upgrade_database
 from data.models import Application, CalendarOverride, Clock, User
 from data.models.audit import AuditEntry
 from data.queries import calendar as qc
 from data.working_calendar import WorkingCalendar
+from tests.module_db import engine_of, load_demo, module_database
 
 TODAY = date(2026, 3, 6)
 
 
 @pytest.fixture(scope="module")
 def cal_url(tmp_path_factory):
-    base = database_url() if os.environ.get("DATABASE_URL") else ""
-    if base.startswith("postgresql"):
-        schema = f"ktk_calendar_{os.getpid()}_{os.environ.get('PYTEST_XDIST_WORKER', 'gw')}"
-        admin = create_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in base else "?"
-        url = f"{base}{sep}options=-csearch_path%3D{schema}"
-    else:
-        admin = schema = None
-        url = f"sqlite:///{tmp_path_factory.mktemp('calendar') / 'cal.sqlite3'}"
-    eng = make_engine(url)
-    upgrade_database(eng)
-    generate_demo(eng, 160, seed=3, today=TODAY, chunk_size=80)
-    eng.dispose()
-    yield url
-    if admin is not None:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with module_database(tmp_path_factory, "calendar") as url:
+        load_demo(url, 160, seed=3, today=TODAY, chunk_size=80)
+        yield url
 
 
 @pytest.fixture(scope="module")
 def cal_engine(cal_url):
-    eng = make_engine(cal_url)
-    yield eng
-    eng.dispose()
+    with engine_of(cal_url) as eng:
+        yield eng
 
 
 @pytest.fixture

@@ -5,23 +5,20 @@ the callback in both languages.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import flask_login
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden
 
-from data.clocks import load_calendar, start_clock, load_context
-from data.config import LOCAL_TZ, database_url
-from data.db import make_engine
-from data.demo import generate_demo
-from data.migrate import upgrade_database
+from data.clocks import load_calendar, load_context, start_clock
+from data.config import LOCAL_TZ
 from data.models import Application, Clock, Complaint, ListBatch, Recipient, User
 from data.queries import deadlines as q
+from tests.module_db import engine_of, load_demo, module_database, rolled_back_session
 
 TODAY = date(2026, 3, 20)  # a Friday; 21-25 March are days off (Nauryz and the moved days)
 N = 600
@@ -30,47 +27,21 @@ SEED = 11
 
 @pytest.fixture(scope="module")
 def board_url(tmp_path_factory):
-    base = database_url() if os.environ.get("DATABASE_URL") else ""
-    if base.startswith("postgresql"):
-        schema = f"ktk_deadlines_{os.getpid()}_{os.environ.get('PYTEST_XDIST_WORKER', 'gw')}"
-        admin = create_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in base else "?"
-        url = f"{base}{sep}options=-csearch_path%3D{schema}"
-    else:
-        admin = schema = None
-        url = f"sqlite:///{tmp_path_factory.mktemp('deadlines') / 'board.sqlite3'}"
-    eng = make_engine(url)
-    upgrade_database(eng)
-    generate_demo(eng, N, seed=SEED, today=TODAY, chunk_size=300)
-    eng.dispose()
-    yield url
-    if admin is not None:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with module_database(tmp_path_factory, "deadlines") as url:
+        load_demo(url, N, seed=SEED, today=TODAY, chunk_size=300)
+        yield url
 
 
 @pytest.fixture(scope="module")
 def board_engine(board_url):
-    eng = make_engine(board_url)
-    yield eng
-    eng.dispose()
+    with engine_of(board_url) as eng:
+        yield eng
 
 
 @pytest.fixture
 def db(board_engine):
-    connection = board_engine.connect()
-    outer = connection.begin()
-    sess = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    try:
+    with rolled_back_session(board_engine) as sess:
         yield sess
-    finally:
-        sess.close()
-        outer.rollback()
-        connection.close()
 
 
 @dataclass

@@ -15,19 +15,26 @@ from urllib.parse import parse_qs, urlsplit
 
 import flask_login
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden
 
 from data.clocks import load_context, start_clock
-from data.config import LOCAL_TZ, database_url
+from data.config import LOCAL_TZ
 from data.db import make_engine
-from data.demo import generate_demo
-from data.migrate import upgrade_database
-from data.models import Akimat, Application, Clock, Complaint, ListBatch, Recipient, User
+from data.models import (
+    Akimat,
+    Application,
+    Clock,
+    Complaint,
+    ListBatch,
+    Recipient,
+    User,
+)
 from data.models.jobs import JobRun
 from data.queries import overview as q
 from data.statuses import WORKFLOWS
+from tests.module_db import engine_of, load_demo, module_database, rolled_back_session
 
 TODAY = date(2026, 11, 20)  # a Friday
 N = 700
@@ -37,48 +44,22 @@ SEED = 20260306
 # -- a demo database of the module's own ----------------------------------------------------------
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
-    base = database_url() if os.environ.get("DATABASE_URL") else ""
-    if base.startswith("postgresql"):
-        schema = f"ktk_overview_{os.getpid()}_{os.environ.get('PYTEST_XDIST_WORKER', 'gw')}"
-        admin = create_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in base else "?"
-        url = f"{base}{sep}options=-csearch_path%3D{schema}"
-    else:
-        admin = schema = None
-        url = f"sqlite:///{tmp_path_factory.mktemp('overview') / 'demo.sqlite3'}"
-    eng = make_engine(url)
-    upgrade_database(eng)
-    generate_demo(eng, N, seed=SEED, today=TODAY, chunk_size=250)
-    eng.dispose()
-    yield url
-    if admin is not None:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with module_database(tmp_path_factory, "overview") as url:
+        load_demo(url, N, seed=SEED, today=TODAY, chunk_size=250)
+        yield url
 
 
 @pytest.fixture(scope="module")
 def demo_engine(demo_url):
-    eng = make_engine(demo_url)
-    yield eng
-    eng.dispose()
+    with engine_of(demo_url) as eng:
+        yield eng
 
 
 @pytest.fixture
 def db(demo_engine):
     """A session on the demo database whose changes are rolled back."""
-    connection = demo_engine.connect()
-    outer = connection.begin()
-    sess = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    try:
+    with rolled_back_session(demo_engine) as sess:
         yield sess
-    finally:
-        sess.close()
-        outer.rollback()
-        connection.close()
 
 
 # -- the independent computation ------------------------------------------------------------------

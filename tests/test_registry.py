@@ -8,26 +8,22 @@ scratch PostgreSQL schema when DATABASE_URL names PostgreSQL) and points DATABAS
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import flask_login
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden
 
 from data.access import PERMISSIONS
-from data.config import database_url
-from data.db import make_engine
 from data.deadlines import days_left
-from data.demo import generate_demo
-from data.migrate import upgrade_database
 from data.models import Akimat, Application, User
 from data.queries import registry as r
 from data.statuses import WORKFLOWS
+from tests.module_db import engine_of, load_demo, module_database, rolled_back_session
 
 TODAY = date(2026, 3, 19)  # a Thursday; 21-25 March are Nauryz days off
 N = 700
@@ -50,58 +46,32 @@ AWKWARD = [
 # -- the module's database --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def registry_url(tmp_path_factory):
-    base = database_url() if os.environ.get("DATABASE_URL") else ""
-    if base.startswith("postgresql"):
-        schema = f"ktk_registry_{os.getpid()}_{os.environ.get('PYTEST_XDIST_WORKER', 'gw')}"
-        admin = create_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in base else "?"
-        url = f"{base}{sep}options=-csearch_path%3D{schema}"
-    else:
-        admin = schema = None
-        url = f"sqlite:///{tmp_path_factory.mktemp('registry') / 'registry.sqlite3'}"
-    eng = make_engine(url)
-    upgrade_database(eng)
-    generate_demo(eng, N, seed=SEED, today=TODAY, chunk_size=350)
-    with Session(eng) as s:
-        astana = s.scalar(select(Akimat).where(Akimat.kato == "710000000"))
-        reviewer = s.scalar(select(User).where(User.username == "reviewer01"))
-        for i, (name, number, contract, iin, bin_) in enumerate(AWKWARD):
-            s.add(Application(kind="correction" if bin_ else "rent_to_own",
-                              status="under_review", is_open=True, registration_number=number,
-                              registration_date=TODAY - timedelta(days=i), applicant_name=name, applicant_iin=iin,
-                              applicant_bin=bin_, akimat_id=astana.id, reviewer_id=reviewer.id if i % 2 else None,
-                              contract_number=contract, current_due_date=TODAY + timedelta(days=i - 3),
-                              current_policy="ktk_review"))
-        s.commit()
-    eng.dispose()
-    yield url
-    if admin is not None:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with module_database(tmp_path_factory, "registry") as url:
+        load_demo(url, N, seed=SEED, today=TODAY, chunk_size=350)
+        with engine_of(url) as eng, Session(eng) as s:
+            astana = s.scalar(select(Akimat).where(Akimat.kato == "710000000"))
+            reviewer = s.scalar(select(User).where(User.username == "reviewer01"))
+            for i, (name, number, contract, iin, bin_) in enumerate(AWKWARD):
+                s.add(Application(kind="correction" if bin_ else "rent_to_own",
+                                  status="under_review", is_open=True, registration_number=number,
+                                  registration_date=TODAY - timedelta(days=i), applicant_name=name, applicant_iin=iin,
+                                  applicant_bin=bin_, akimat_id=astana.id, reviewer_id=reviewer.id if i % 2 else None,
+                                  contract_number=contract, current_due_date=TODAY + timedelta(days=i - 3),
+                                  current_policy="ktk_review"))
+            s.commit()
+        yield url
 
 
 @pytest.fixture(scope="module")
 def registry_engine(registry_url):
-    eng = make_engine(registry_url)
-    yield eng
-    eng.dispose()
+    with engine_of(registry_url) as eng:
+        yield eng
 
 
 @pytest.fixture
 def db(registry_engine):
-    connection = registry_engine.connect()
-    outer = connection.begin()
-    sess = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    try:
+    with rolled_back_session(registry_engine) as sess:
         yield sess
-    finally:
-        sess.close()
-        outer.rollback()
-        connection.close()
 
 
 @dataclass
@@ -808,8 +778,9 @@ def test_load_rows_answers_the_grid(signed_in, world):
 
 
 def test_load_rows_later_blocks_and_empty_results(signed_in):
-    import callbacks.registry as cb
     from dash import no_update
+
+    import callbacks.registry as cb
 
     signed_in("manager01", "kk")
     response, count, _ = cb.load_rows({"startRow": 100, "endRow": 200}, {}, None)
@@ -853,8 +824,9 @@ def test_callbacks_refuse_users_without_the_permission(signed_in, registry_url, 
 
 
 def test_the_form_becomes_the_filter_and_bad_dates_say_why(signed_in):
-    import callbacks.registry as cb
     from dash import no_update
+
+    import callbacks.registry as cb
 
     signed_in("reviewer01", "kk")
     data, from_bad, from_msg, to_bad, to_msg, others = cb.update_filters(
