@@ -17,6 +17,7 @@ import cli
 import routes
 from callbacks.context import current_lang, current_user
 from callbacks.ids import Shell
+from callbacks.notifications import bell as notification_bell
 from data.access import can
 from data.config import INSTANCE_DIR
 from data.i18n import t
@@ -59,6 +60,7 @@ def shell_layout():
             [
                 dbc.NavbarBrand(t("app.brand", lang), href="/"),
                 dbc.Nav(nav_links(lang), id=Shell.NAV, navbar=True, className="me-auto"),
+                notification_bell(user, lang),
                 html.Span(who, className="navbar-text me-3 shell-user"),
                 html.A(t(f"lang.{other}", lang), href=f"/lang/{other}", className="btn btn-sm btn-outline-light me-2",
                        id=Shell.LANG),

@@ -184,3 +184,113 @@ def run_now(name: str, *, engine: Engine | None = None, wait: bool = False, now:
                               name=f"job-{name}", daemon=True)
     thread.start()
     return record
+
+
+# -- the Jobs page ---------------------------------------------------------------------------------
+@dataclass
+class RunNowOutcome:
+    """What pressing "run now" did: ``started`` (with the new run's id), ``running`` (refused: a
+    run of the job is in progress since ``since``), or ``duplicate`` (another runner had the
+    period, practically never for a manual run)."""
+
+    job: str
+    status: str  # started | running | duplicate
+    run_id: int | None = None
+    since: datetime | None = None
+
+
+def running_run(session: Session, name: str) -> RunRow | None:
+    """The job's run in progress (``running`` and not yet abandoned), if any."""
+    from jobs.runner import JOBS
+
+    spec = JOBS.get(name)
+    stale = timedelta(seconds=spec.stale_after if spec else 2 * 3600)
+    run = session.scalars(
+        select(JobRun).where(JobRun.job == name, JobRun.outcome == "running", JobRun.started_at >= utcnow() - stale)
+        .order_by(JobRun.id.desc()).limit(1)).first()
+    return RunRow.of(run) if run else None
+
+
+def any_running(session: Session) -> bool:
+    return session.scalar(select(func.count()).select_from(JobRun).where(JobRun.outcome == "running")) > 0
+
+
+def request_run(name: str, actor, *, engine: Engine | None = None, ip: str | None = None,
+                wait: bool = False) -> RunNowOutcome:
+    """"Run now" from the Jobs page: refuse while a run of the job is in progress, else claim a
+    manual run (the same claim and lock as the scheduler and the CLI) and start the work in a
+    background thread; the audit trail records who pressed it. Raises
+    ``jobs.runner.UnknownJob`` for a name that is not a job."""
+    from data.audit import record as audit
+    from data.db import session_scope
+    from jobs.runner import JOBS, UnknownJob
+
+    if name not in JOBS:
+        raise UnknownJob(name)
+    with session_scope(engine) as session:
+        busy = running_run(session, name)
+    if busy is not None:
+        return RunNowOutcome(name, "running", busy.id, busy.started_at)
+    record = run_now(name, engine=engine, wait=wait)
+    status = "started" if record.claimed else "duplicate"
+    with session_scope(engine) as session:
+        audit(session, "jobs.run_now", actor=actor, entity="job", entity_id=name,
+              after={"run_id": record.run_id, "period": record.period, "status": status}, ip=ip)
+    return RunNowOutcome(name, status, record.run_id)
+
+
+# -- schedules in words ----------------------------------------------------------------------------
+_DOW = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _dow_words(field_: str, lang: str) -> str | None:
+    """'mon-fri' -> 'дүйсенбі–жұма', 'mon,thu' -> 'дүйсенбі, бейсенбі'; None when not simple.
+    Numbers follow APScheduler (0 = Monday)."""
+    def day(token: str) -> int | None:
+        token = token.strip().lower()
+        if token.isdigit() and int(token) < 7:
+            return int(token)
+        return _DOW.index(token[:3]) if token[:3] in _DOW else None
+
+    parts = []
+    for chunk in field_.split(","):
+        if "-" in chunk:
+            first, last = (day(x) for x in chunk.split("-", 1))
+            if first is None or last is None:
+                return None
+            parts.append(f"{t(f'weekday.{first}', lang)}–{t(f'weekday.{last}', lang)}")
+        else:
+            number = day(chunk)
+            if number is None:
+                return None
+            parts.append(t(f"weekday.{number}", lang))
+    return ", ".join(parts)
+
+
+def _one_in_words(expr: str, lang: str) -> str:
+    fields = expr.split()
+    if len(fields) != 5:
+        return expr
+    minute, hour, dom, month, dow = fields
+    if (dom, month) != ("*", "*"):
+        return expr
+    if hour == "*" and dow == "*":
+        if minute == "*":
+            return t("jobspage.sched.every_minute", lang)
+        if minute.startswith("*/") and minute[2:].isdigit():
+            return t("jobspage.sched.every_n_minutes", lang, n=int(minute[2:]))
+        return expr
+    if not (minute.isdigit() and hour.isdigit()):
+        return expr
+    at = f"{int(hour):02d}:{int(minute):02d}"
+    if dow == "*":
+        return t("jobspage.sched.daily_at", lang, time=at)
+    days = _dow_words(dow, lang)
+    return t("jobspage.sched.days_at", lang, days=days, time=at) if days else expr
+
+
+def schedule_in_words(schedule: str, lang: str = "kk") -> str:
+    """A crontab schedule ('*/15 * * * *; 5 0 * * *') in words, in local time ("every 15
+    minutes; every day at 00:05"); an expression it cannot say simply is shown as it is."""
+    parts = [part.strip() for part in (schedule or "").split(";") if part.strip()]
+    return "; ".join(_one_in_words(part, lang) for part in parts)
