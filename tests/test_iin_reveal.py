@@ -1,0 +1,219 @@
+"""The logged "show" of a masked IIN: who sees IINs masked, who may reveal one, the server-side
+checks (permission, the item's scope) and the audit row. Callbacks are called directly as a
+signed-in user inside a Flask test request, against the rolled-back test session."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import flask_login
+import pytest
+from sqlalchemy import func, select
+from werkzeug.exceptions import Forbidden
+
+import app as app_module
+from callbacks import application as app_cb
+from callbacks import audit as audit_cb
+from callbacks import complaint as complaint_cb
+from callbacks.ids import IinReveal
+from data.access import IIN_FULL_ROLES, IIN_REVEAL_ROLES, PERMISSIONS, can
+from data.errors import DomainError
+from data.models import Complaint, Recipient, User
+from data.models.audit import AuditEntry
+from data.queries.audit import reveal_iin
+from data.workflows import create_complaint
+from routes.auth import WebUser
+from tests.conftest import local
+from tests.factories import akimat, new_item
+
+APPLICANT_IIN = "900101300123"  # what tests.factories gives every application
+COMPLAINANT_IIN = "900101300126"
+
+
+@pytest.fixture
+def page_db(session, monkeypatch):
+    @contextmanager
+    def scope():
+        with session.begin_nested():
+            yield session
+
+    for module in (app_cb, audit_cb, complaint_cb):
+        monkeypatch.setattr(module, "db", scope)
+    return session
+
+
+@contextmanager
+def signed_in(user: User, lang: str = "kk"):
+    with app_module.server.test_request_context("/_dash-update-component", method="POST",
+                                                headers={"Cookie": f"lang={lang}"},
+                                                environ_base={"REMOTE_ADDR": "10.20.30.40"}):
+        flask_login.login_user(WebUser(user))
+        yield
+
+
+def person(session, username: str, role: str, department: str | None = "review", akimat_id=None) -> User:
+    existing = session.scalar(select(User).where(User.username == username))
+    if existing:
+        return existing
+    user = User(username=username, full_name=f"Қызметкер {username}", role=role, department=department,
+                akimat_id=akimat_id)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def components(node) -> list:
+    if node is None or isinstance(node, (str, int, float)):
+        return []
+    if isinstance(node, (list, tuple)):
+        return [c for n in node for c in components(n)]
+    return [node] + components(getattr(node, "children", None))
+
+
+def by_type(tree, kind: str) -> list:
+    return [c for c in components(tree) if isinstance(getattr(c, "id", None), dict) and c.id.get("type") == kind]
+
+
+def reveals(session, **where) -> list[AuditEntry]:
+    query = select(AuditEntry).where(AuditEntry.action == "iin_reveal").order_by(AuditEntry.id)
+    for name, value in where.items():
+        query = query.where(getattr(AuditEntry, name) == value)
+    return list(session.scalars(query))
+
+
+def complaint_about(session, application) -> Complaint:
+    return create_complaint(session, {"channel": "paper", "complainant_name": "Сәрсенова Айгүл",
+                                      "complainant_id_number": COMPLAINANT_IIN, "subject": "Мерзім",
+                                      "application_id": application.id},
+                            level="provider", received_at=local(2026, 5, 6, 10, 0))
+
+
+# -- the policy ----------------------------------------------------------------------------------
+def test_the_mask_policy_by_role():
+    # reviewers and managers work with applicants, akimat users with their own recipients: full;
+    # admins run accounts, calendar and audit: masked, with a logged reveal
+    assert IIN_FULL_ROLES == {"reviewer", "manager", "akimat"}
+    assert IIN_REVEAL_ROLES == {"admin"}
+    assert "iin.read" not in PERMISSIONS["admin"] and "audit.read" in PERMISSIONS["admin"]
+
+
+# -- application page ------------------------------------------------------------------------------
+def test_admin_sees_the_iin_masked_with_a_show_button_and_the_reveal_is_logged(page_db):
+    admin = person(page_db, "adm.reveal", "admin", department=None)
+    application = new_item(page_db, "rent_to_own")
+    with signed_in(admin, "ru"):
+        out = app_cb.load_page(str(application.id), 0)
+    values = by_type(out, IinReveal.VALUE)
+    buttons = by_type(out, IinReveal.SHOW)
+    assert [v.children for v in values] == ["90********23"]
+    assert len(buttons) == 1 and buttons[0].children == "Показать"
+    assert buttons[0].id == {"type": IinReveal.SHOW, "entity": "application", "id": str(application.id)}
+    assert APPLICANT_IIN not in str(out)
+
+    with signed_in(admin, "ru"):
+        value, style, message = audit_cb.reveal(1, buttons[0].id)
+    assert value == APPLICANT_IIN and style == {"display": "none"}
+    assert "записано в журнал" in str(message)
+    entry, = reveals(page_db, entity_id=str(application.id))
+    assert (entry.actor_id, entry.actor_name, entry.entity, entry.ip) == (admin.id, "adm.reveal", "application",
+                                                                          "10.20.30.40")
+    assert entry.at is not None and entry.detail == "iin 90********23"  # the full number is not copied
+
+
+def test_roles_with_full_view_get_no_button_and_cannot_call_the_reveal(page_db):
+    application = new_item(page_db, "rent_to_own")
+    for username, role in (("rev.full", "reviewer"), ("man.full", "manager")):
+        user = person(page_db, username, role)
+        with signed_in(user):
+            out = app_cb.load_page(str(application.id), 0)
+            assert [v.children for v in by_type(out, IinReveal.VALUE)] == [APPLICANT_IIN]
+            assert by_type(out, IinReveal.SHOW) == []
+            with pytest.raises(Forbidden):
+                audit_cb.reveal(1, {"type": IinReveal.SHOW, "entity": "application", "id": str(application.id)})
+    assert reveals(page_db, entity_id=str(application.id)) == []
+
+
+def test_refused_without_the_permission_even_when_posted_directly(page_db, monkeypatch):
+    admin = person(page_db, "adm.noreveal", "admin", department=None)
+    application = new_item(page_db, "rent_to_own")
+    monkeypatch.setitem(PERMISSIONS, "admin", PERMISSIONS["admin"] - {"iin.reveal"})
+    with signed_in(admin):
+        out = app_cb.load_page(str(application.id), 0)
+        assert [v.children for v in by_type(out, IinReveal.VALUE)] == ["90********23"]
+        assert by_type(out, IinReveal.SHOW) == []  # masked, and no way to reveal it
+        with pytest.raises(Forbidden):
+            audit_cb.reveal(1, {"type": IinReveal.SHOW, "entity": "application", "id": str(application.id)})
+    with pytest.raises(DomainError) as excinfo:
+        reveal_iin(page_db, admin, "application", application.id)
+    assert excinfo.value.code == "forbidden"
+    assert reveals(page_db) == [] or all(r.actor_id != admin.id for r in reveals(page_db))
+
+
+def test_an_item_outside_the_users_scope_cannot_be_revealed(page_db, monkeypatch):
+    # a role that sees IINs masked, may reveal, and sees only part of the applications
+    monkeypatch.setitem(PERMISSIONS, "reviewer", (PERMISSIONS["reviewer"] - {"iin.read"}) | {"iin.reveal"})
+    owner = person(page_db, "rev.owner", "reviewer", department="north")
+    stranger = person(page_db, "rev.stranger", "reviewer", department="south")
+    application = new_item(page_db, "rent_to_own")
+    application.reviewer_id = owner.id
+    page_db.flush()
+    complaint = complaint_about(page_db, application)
+    complaint.responsible_id = owner.id
+    page_db.flush()
+    with signed_in(stranger, "kk"):
+        for entity, ident in (("application", application.id), ("complaint", complaint.id)):
+            value, style, message = audit_cb.reveal(1, {"type": IinReveal.SHOW, "entity": entity, "id": str(ident)})
+            assert value is audit_cb.no_update and style is audit_cb.no_update
+            assert "табылмады немесе сізге қолжетімсіз" in str(message)
+    assert reveals(page_db, actor_id=stranger.id) == []
+    with signed_in(owner, "ru"):
+        value, _style, _message = audit_cb.reveal(1, {"type": IinReveal.SHOW, "entity": "application",
+                                                      "id": str(application.id)})
+    assert value == APPLICANT_IIN and len(reveals(page_db, actor_id=owner.id)) == 1
+
+
+def test_junk_from_the_browser_is_refused_with_a_message_and_logs_nothing(page_db):
+    admin = person(page_db, "adm.junk", "admin", department=None)
+    before = page_db.scalar(select(func.count()).select_from(AuditEntry))
+    with signed_in(admin, "ru"):
+        for button in ({"type": IinReveal.SHOW, "entity": "users", "id": "1"},
+                       {"type": IinReveal.SHOW, "entity": "application", "id": "abc"},
+                       {"type": IinReveal.SHOW, "entity": "application", "id": "999999999"}):
+            value, _style, message = audit_cb.reveal(1, button)
+            assert value is audit_cb.no_update and "не найден или вам недоступен" in str(message)
+        assert audit_cb.reveal(0, {"type": IinReveal.SHOW, "entity": "application", "id": "1"}) == \
+            (audit_cb.no_update,) * 3
+    assert page_db.scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+# -- complaint page and recipients ----------------------------------------------------------------------
+def test_complaint_page_masks_and_reveals_the_complainants_iin(page_db):
+    admin = person(page_db, "adm.cmp", "admin", department=None)
+    complaint = complaint_about(page_db, new_item(page_db, "rent_to_own"))
+    with signed_in(admin, "kk"):
+        out = complaint_cb.load_page(str(complaint.id), 0)
+        values = by_type(out, IinReveal.VALUE)
+        buttons = by_type(out, IinReveal.SHOW)
+        assert [v.children for v in values] == ["90********26"] and buttons[0].children == "Көрсету"
+        value, _style, _message = audit_cb.reveal(1, buttons[0].id)
+    assert value == COMPLAINANT_IIN
+    entry, = reveals(page_db, entity="complaint", entity_id=str(complaint.id))
+    assert entry.actor_id == admin.id
+
+
+def test_recipients_are_revealed_within_the_scope_too(page_db, monkeypatch):
+    area = akimat(page_db)
+    recipient = Recipient(iin="920202400125", full_name="Ахметов Бекзат", category="budget_employee",
+                          akimat_id=area.id)
+    page_db.add(recipient)
+    page_db.flush()
+    admin = person(page_db, "adm.rcp", "admin", department=None)
+    assert reveal_iin(page_db, admin, "recipient", recipient.id, ip="10.0.0.1") == "920202400125"
+    assert reveals(page_db, entity="recipient", entity_id=str(recipient.id))[0].actor_id == admin.id
+    # an akimat user of another akimat, even with the permission, cannot reach it
+    other = person(page_db, "akim.other", "akimat", department=None,
+                   akimat_id=akimat(page_db, "750000000").id)
+    monkeypatch.setitem(PERMISSIONS, "akimat", PERMISSIONS["akimat"] | {"iin.reveal"})
+    assert can(other, "iin.reveal")
+    with pytest.raises(DomainError) as excinfo:
+        reveal_iin(page_db, other, "recipient", recipient.id)
+    assert excinfo.value.code == "audit_reveal_not_found"
