@@ -16,7 +16,11 @@ from data.db import session_scope
 from data.i18n import normalize_lang, t
 from data.models import User
 
-PUBLIC_PREFIXES = ("/login", "/assets/", "/healthz", "/lang/", "/favicon.ico")
+# Served without a signed-in user: the sign-in form and the load balancer probe (exact paths),
+# the CSS the sign-in page uses and its language switch (prefixes). Nothing else, not even the
+# Dash index or its scripts: they would tell an outsider nothing useful, but need not be served.
+PUBLIC_PATHS = frozenset({"/login", "/healthz"})
+PUBLIC_PREFIXES = ("/assets/", "/lang/")
 IDLE_TIMEOUT = timedelta(minutes=30)
 IP_WINDOW_SECONDS = 300
 IP_MAX_ATTEMPTS = 20
@@ -96,7 +100,7 @@ def _safe_next(target: str | None) -> str:
 def gate():
     """before_request: nothing but the public paths is served without a signed-in user."""
     path = request.path
-    if any(path.startswith(prefix) for prefix in PUBLIC_PREFIXES):
+    if path in PUBLIC_PATHS or any(path.startswith(prefix) for prefix in PUBLIC_PREFIXES):
         return None
     if current_user.is_authenticated:
         last = web_session.get("seen")
