@@ -24,7 +24,6 @@ from data.models.report_run import ReportRun
 from data.queries.overview import load_akimats
 from data.queries.registry import reviewer_choices
 
-KINDS = ("sla", "backlog", "lists", "complaints", "register")
 STATUS_COLORS = {"queued": "slate", "running": "blue", "done": "green", "failed": "red", "expired": "slate"}
 
 
@@ -100,7 +99,7 @@ def runs_table(session: Session, runs: list[ReportRun], lang: str):
                                className="reports-download", title=row.filename or "")
         else:
             file_cell = ""
-        title = [t(f"report_page.kind.{row.kind}", lang)]
+        title = [t(f"reports.kind.{row.kind}", lang)]
         if row.scheduled:
             title.append(html.Span(t("report_page.scheduled", lang), className="badge bg-light text-dark ms-2"))
         summary = report_runs.filter_summary(row.filters, lang, akimat_name=akimat_name,

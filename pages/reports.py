@@ -6,10 +6,11 @@ from dash import dcc, html
 
 from callbacks.context import current_lang, current_user, db
 from callbacks.ids import Reports as ids
-from callbacks.reports import KINDS, akimat_options, reviewer_options
+from callbacks.reports import akimat_options, reviewer_options
 from callbacks.ui import calendar_locale
 from data.i18n import t
 from data.report_runs import keep_days
+from data.reports import KINDS
 from data.statuses import APPLICATION_KINDS
 
 dash.register_page(__name__, path="/reports", name="reports", title="ҚТК · Есептер", permission="reports.run",
@@ -35,7 +36,7 @@ def layout(**_query):
     catalogue = _card(t("report_page.catalogue", lang), [
         dbc.RadioItems(
             id=ids.KIND, value="sla", className="reports-kinds",
-            options=[{"label": html.Div([html.Div(t(f"report_page.kind.{k}", lang), className="fw-semibold"),
+            options=[{"label": html.Div([html.Div(t(f"reports.kind.{k}", lang), className="fw-semibold"),
                                          html.Div(t(f"report_page.kind.{k}.desc", lang),
                                                   className="small text-muted")]),
                       "value": k} for k in KINDS],

@@ -1,0 +1,120 @@
+"""The Reports page in Chromium: a manager generates the SLA workbook in Kazakh, waits for it
+in "my reports" and downloads it through the link (opened with openpyxl); the page in Russian
+with the CSV separator; the registry's Excel export landing in "my reports"."""
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot, sign_in
+
+
+@pytest.fixture(autouse=True)
+def _no_favicon(page):
+    """The sign-in form's CSRF token is replaced when the browser's favicon request is sent to
+    the sign-in page too (while /favicon.ico is not public); these tests are about reports, so
+    the favicon is not asked for."""
+    page.route("**/favicon.ico", lambda route: route.abort())
+
+
+def _newest_row(page):
+    return page.locator("tr.reports-run").first
+
+
+def test_manager_generates_and_downloads_the_sla_workbook_in_kazakh(page, live_server, console_errors, tmp_path):
+    sign_in(page, live_server, "manager01", lang="kk")
+    page.goto(live_server + "/reports")
+    expect(page.locator(".page-title")).to_have_text("Есептер")
+    expect(page.locator("#reports-kind")).to_contain_text("Мерзімдердің сақталуы (SLA)")
+    expect(page.locator("#reports-kind")).to_contain_text("Тізілімнен үзінді")
+    expect(page.locator("#reports-kind input[value=sla]")).to_be_checked()
+    expect(page.locator("#reports-format input[value=xlsx]")).to_be_checked()
+    expect(page.locator("#reports-preview .kpi-card").first).to_be_visible(timeout=20000)
+    expect(page.get_by_role("link", name="Есептер")).to_be_visible()  # the nav entry
+
+    before = page.locator("tr.reports-run").count()
+    page.click("#reports-generate")
+    expect(page.locator("#reports-message")).to_contain_text("кезекке қойылды")
+    expect(page.locator("tr.reports-run")).to_have_count(before + 1, timeout=20000)
+    row = _newest_row(page)
+    expect(row).to_contain_text("Мерзімдердің сақталуы (SLA)")
+    expect(row.locator(".status-badge")).to_have_text("Дайын", timeout=60000)
+    expect(row).to_contain_text("XLSX")
+    screenshot(page, "reports-kk")
+
+    with page.expect_download() as info:
+        row.locator("a.reports-download").click()
+    download = info.value
+    assert download.suggested_filename.startswith("sla_") and download.suggested_filename.endswith(".xlsx")
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    book = openpyxl.load_workbook(target, read_only=True)
+    assert book.sheetnames
+    book.close()
+    # the same link without the session: refused
+    anonymous = page.context.browser.new_context()
+    try:
+        href = row.locator("a.reports-download").get_attribute("href")
+        assert anonymous.request.get(live_server + href).status == 401
+    finally:
+        anonymous.close()
+    assert not console_errors
+
+
+def test_the_page_in_russian_with_the_csv_separator(page, live_server, console_errors, tmp_path):
+    sign_in(page, live_server, "manager02", lang="ru")
+    page.goto(live_server + "/reports")
+    expect(page.locator(".page-title")).to_have_text("Отчёты")
+    expect(page.locator("#reports-kind")).to_contain_text("Соблюдение сроков (SLA)")
+    expect(page.locator("#reports-separator-wrap")).to_be_hidden()
+    page.locator("#reports-kind").get_by_text("Остаток и поток", exact=True).click()
+    page.locator("#reports-format").get_by_text("CSV", exact=True).click()
+    expect(page.locator("#reports-separator-wrap")).to_be_visible()
+    expect(page.locator("#reports-preview .kpi-card").first).to_be_visible(timeout=20000)
+    page.click("#reports-generate")
+    row = _newest_row(page)
+    expect(row).to_contain_text("Остаток и поток", timeout=20000)
+    expect(row.locator(".status-badge")).to_have_text("Готов", timeout=60000)
+    screenshot(page, "reports-ru")
+    with page.expect_download() as info:
+        row.locator("a.reports-download").click()
+    path = tmp_path / "backlog.csv"
+    info.value.save_as(path)
+    text = path.read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert max(len(r) for r in rows) > 2, "the semicolon is the separator"
+    assert not console_errors
+
+
+def test_a_bad_period_is_refused_with_a_message(page, live_server):
+    sign_in(page, live_server, "manager01", lang="ru")
+    page.goto(live_server + "/reports")
+    expect(page.locator("#reports-preview .kpi-card").first).to_be_visible(timeout=20000)
+    for ident, value in (("#reports-from", "20.03.2026"), ("#reports-to", "10.03.2026")):
+        page.fill(ident, value)
+        page.keyboard.press("Enter")
+    expect(page.locator("#reports-preview")).to_contain_text("10.03.2026", timeout=20000)
+    before = page.locator("tr.reports-run").count()
+    page.click("#reports-generate")
+    expect(page.locator("#reports-message .reports-refused")).to_be_visible()
+    expect(page.locator("tr.reports-run")).to_have_count(before)
+
+
+def test_registry_excel_export_lands_in_my_reports(page, live_server, console_errors):
+    sign_in(page, live_server, "manager01", lang="kk")
+    page.goto(live_server + "/registry?state=overdue")
+    expect(page.locator(".ag-center-cols-container .ag-row").first).to_be_visible(timeout=20000)
+    page.click(".registry-export .dropdown-toggle")
+    page.click("#registry-export-xlsx")
+    page.wait_for_url("**/reports?run=*")
+    row = _newest_row(page)
+    expect(row).to_contain_text("Тізілімнен үзінді", timeout=20000)
+    expect(row.locator(".status-badge")).to_have_text("Дайын", timeout=60000)
+    with page.expect_download() as info:
+        row.locator("a.reports-download").click()
+    assert info.value.suggested_filename.endswith(".xlsx")
+    assert not console_errors
