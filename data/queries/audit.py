@@ -33,7 +33,9 @@ from data.models.audit import AuditEntry
 from data.queries.registry import (
     MAX_BLOCK,
     GridRequestError,
+    _contains,
     _text_condition,
+    case_variants,
     clean_text,
     parse_day,
     sort_from_model,
@@ -164,8 +166,15 @@ def _dialect(session: Session) -> str:
 def text_condition(q: str, dialect: str):
     """``q`` anywhere in the details, the before/after values, the actor's name, the entity id
     or the address (case as typed, lower, upper or capitalised)."""
-    columns = (E.detail, cast(E.before, String), cast(E.after, String), E.actor_name, E.entity_id, E.ip)
-    return or_(*(_text_condition(column, "contains", q, dialect) for column in columns))
+    plain_columns = (E.detail, E.actor_name, E.entity_id, E.ip)
+    json_columns = (cast(E.before, String), cast(E.after, String))
+    parts = [_text_condition(column, "contains", q, dialect) for column in plain_columns + json_columns]
+    # before/after are stored as JSON text with non-ASCII letters escaped (\u0434…): match that form too
+    for variant in case_variants(q):
+        escaped = json.dumps(variant)[1:-1]
+        if escaped != variant:
+            parts.extend(_contains(column, escaped, dialect) for column in json_columns)
+    return or_(*parts)
 
 
 def conditions(filters: AuditFilters, dialect: str, filter_model: Mapping[str, Any] | None = None) -> list:
