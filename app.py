@@ -6,7 +6,6 @@ default (SQLite under instance/, demo data when empty, the scheduler in this pro
 from __future__ import annotations
 
 import os
-import secrets
 import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, dcc, html
@@ -19,11 +18,21 @@ from callbacks.context import current_lang, current_user
 from callbacks.ids import Shell
 from callbacks.notifications import bell as notification_bell
 from data.access import can
-from data.config import INSTANCE_DIR
+from data.config import INSTANCE_DIR, check_production_settings, is_production, proxy_hops, secret_key
+from data.logging_setup import configure_logging, install_request_ids
 from data.i18n import t
 
+configure_logging()
+check_production_settings()  # KTK_ENV=production: refuse a default secret key, a non-PostgreSQL database
 server = Flask(__name__, instance_path=str(INSTANCE_DIR), template_folder="templates")
-server.config["SECRET_KEY"] = os.environ.get("KTK_SECRET_KEY") or secrets.token_hex(32)
+server.config["SECRET_KEY"] = secret_key()
+if is_production():  # HTTPS ends at the load balancer: cookies only over HTTPS
+    server.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+if proxy_hops():  # the client address and scheme as the load balancer saw them
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    server.wsgi_app = ProxyFix(server.wsgi_app, x_for=proxy_hops(), x_proto=proxy_hops())
+install_request_ids(server)
 
 dash_app = Dash(
     __name__,
