@@ -15,7 +15,7 @@ from pathlib import Path
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import STATE_DEFAULTS, Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -58,6 +58,8 @@ def register_fonts() -> tuple[str, str]:
         bold_path = _find(("DejaVuSans-Bold.ttf",)) or regular_path
     pdfmetrics.registerFont(TTFont(FONT, str(regular_path)))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, str(bold_path)))
+    # reportlab's drawings start every chart in Times-Roman, which has no Cyrillic: ours instead
+    STATE_DEFAULTS["fontName"] = FONT
     return FONT, FONT_BOLD
 
 
@@ -171,7 +173,7 @@ def write_report(report: Report, path: Path) -> None:
     register_fonts()
     width, height = A4
     margin = 15 * mm
-    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1, initialFontName=FONT, initialFontSize=10)
     c.setTitle(report.title)
     c.setAuthor(t("reports.generated_by", report.lang))
     c.setSubject(report.title)
