@@ -70,7 +70,7 @@ def _instance_dir(tmp_path_factory, monkeypatch) -> Path:
     and for the subprocesses it starts (``KTK_INSTANCE_DIR``)."""
     from data import config
 
-    path = tmp_path_factory.mktemp("instance")
+    path = tmp_path_factory.mktemp("runtime")  # not "instance*": the browser tests look for the live server's
     monkeypatch.setenv("KTK_INSTANCE_DIR", str(path))
     monkeypatch.setattr(config, "INSTANCE_DIR", path)
     return path
