@@ -20,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jobs", description=__doc__)
     parser.add_argument("--run", metavar="NAME", choices=sorted(JOBS), help="run one job once and exit")
     args = parser.parse_args(argv)
+    from data.logging_setup import configure_logging
+
+    configure_logging()  # JSON lines in production (KTK_ENV=production or KTK_LOG_JSON=1)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     engine = get_engine()
     try:
