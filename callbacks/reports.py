@@ -103,7 +103,7 @@ def runs_table(session: Session, runs: list[ReportRun], lang: str):
         if row.scheduled:
             title.append(html.Span(t("report_page.scheduled", lang), className="badge bg-light text-dark ms-2"))
         summary = report_runs.filter_summary(row.filters, lang, akimat_name=akimat_name,
-                                             reviewer_name=lambda rid: people.get(rid, f"#{rid}"))
+                                             reviewer_name=lambda rid: people.get(rid, f"#{rid}"), kind=row.kind)
         body.append(html.Tr([
             html.Td(title),
             html.Td(summary, className="small"),

@@ -141,9 +141,12 @@ class _Progress:
 
     def __call__(self, value: float) -> None:
         try:
-            value = min(0.99, max(0.0, float(value)))
+            value = float(value)
         except (TypeError, ValueError):
             return
+        if value >= 1.0:  # the engine's last call, after it logged the export: "done" says it
+            return
+        value = max(0.0, value)
         now = time.monotonic()
         if value <= self.last_value or (value - self.last_value < PROGRESS_STEP
                                         and now - self.last_time < PROGRESS_SECONDS):
@@ -424,14 +427,17 @@ def start_background(run_id: int) -> Future:
 
 # -- presentation helpers (plain text, used by the page and the list) --------------------------------
 def filter_summary(filters: dict[str, Any] | None, lang: str, *, akimat_name: Callable[[str], str] | None = None,
-                   reviewer_name: Callable[[int], str] | None = None) -> str:
-    """One line saying what the run covers: period, kind, akimat, reviewer."""
+                   reviewer_name: Callable[[int], str] | None = None, kind: str | None = None) -> str:
+    """One line saying what the run covers: period, kind, akimat, reviewer (the register has no
+    default period; with the registry's filter it is that filter)."""
     data = filters or {}
+    if data.get("registry"):
+        return t("report_page.summary.registry_filter", lang)
     parts = []
     date_from, date_to = _day(data.get("date_from")), _day(data.get("date_to"))
     if date_from or date_to:
         parts.append(f"{fmt_date(date_from) or '…'} – {fmt_date(date_to) or '…'}")
-    else:
+    elif kind != "register":
         parts.append(t("report_page.summary.all_time", lang))
     if data.get("kind"):
         parts.append(t(f"kind.{data['kind']}.short", lang))
@@ -441,9 +447,7 @@ def filter_summary(filters: dict[str, Any] | None, lang: str, *, akimat_name: Ca
     if data.get("reviewer_id"):
         rid = int(data["reviewer_id"])
         parts.append(reviewer_name(rid) if reviewer_name else f"#{rid}")
-    if data.get("registry"):
-        parts.append(t("report_page.summary.registry_filter", lang))
-    return " · ".join(parts)
+    return " · ".join(parts) or t("report_page.summary.everything", lang)
 
 
 def _day(value: Any) -> date | None:

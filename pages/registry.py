@@ -163,7 +163,7 @@ def layout(**query):
                             dbc.DropdownMenuItem(t("registry.export.hint", lang), header=True,
                                                  className="registry-export-hint"),
                         ],
-                        label=t("registry.export", lang), color="primary", size="sm", align_end=True,
+                        label=t("report_page.registry.export", lang), color="primary", size="sm", align_end=True,
                         className="registry-export",
                     ),
                 ],

@@ -387,3 +387,21 @@ def audit_ids(engine) -> set[int]:
 def audit_entries(engine) -> list[AuditEntry]:
     with Session(engine, expire_on_commit=False) as s:
         return list(s.scalars(select(AuditEntry)))
+
+
+def test_the_filter_summary_says_what_a_run_covers():
+    summary = report_runs.filter_summary
+    assert summary({"date_from": "2026-03-16", "date_to": "2026-03-22"}, "kk") == "16.03.2026 – 22.03.2026"
+    assert summary({}, "ru") == "последние 30 дней"
+    assert summary({}, "ru", kind="register") == "все"
+    assert summary({"registry": {"state": "overdue"}}, "ru", kind="register") == "по фильтру реестра"
+    assert summary({"kind": "rent_to_own", "akimat_kato": "710000000", "reviewer_id": 5}, "ru",
+                   akimat_name=lambda kato: {"710000000": "Астана"}[kato],
+                   reviewer_name=lambda rid: "Иванов") == "последние 30 дней · " + \
+        f"{t_short('rent_to_own', 'ru')} · Астана · Иванов"
+
+
+def t_short(kind: str, lang: str) -> str:
+    from data.i18n import t
+
+    return t(f"kind.{kind}.short", lang)

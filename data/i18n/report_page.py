@@ -90,7 +90,8 @@ STRINGS = {
     "report_page.download": {"kk": "Жүктеп алу", "ru": "Скачать"},
     "report_page.scheduled": {"kk": "апта сайын", "ru": "еженедельный"},
     "report_page.summary.all_time": {"kk": "соңғы 30 күн", "ru": "последние 30 дней"},
-    "report_page.summary.registry_filter": {"kk": "тізілім сүзгісі", "ru": "фильтр реестра"},
+    "report_page.summary.registry_filter": {"kk": "тізілімдегі сүзгі бойынша", "ru": "по фильтру реестра"},
+    "report_page.summary.everything": {"kk": "барлығы", "ru": "все"},
     # -- failures and downloads -------------------------------------------------------------------------
     "report_page.error.internal": {
         "kk": "Есепті жасау кезінде ішкі қате болды (№{run}). Қайталап көріңіз; қайталанса, әкімшіге хабарлаңыз.",
@@ -111,6 +112,7 @@ STRINGS = {
         "ru": "У этого отчёта нет файла: он ещё формируется или завершился с ошибкой.",
     },
     # -- the registry's Excel export ------------------------------------------------------------------------
+    "report_page.registry.export": {"kk": "Экспорт", "ru": "Экспорт"},
     "report_page.registry.xlsx": {"kk": "Excel (xlsx) — «Есептер» бетінде",
                                   "ru": "Excel (xlsx) — на странице «Отчёты»"},
     # -- the weekly job -------------------------------------------------------------------------------------

@@ -96,7 +96,10 @@ def test_a_bad_period_is_refused_with_a_message(page, live_server):
     expect(page.locator("#reports-preview .kpi-card").first).to_be_visible(timeout=20000)
     for ident, value in (("#reports-from", "20.03.2026"), ("#reports-to", "10.03.2026")):
         page.fill(ident, value)
-        page.keyboard.press("Enter")
+        page.press(ident, "Enter")
+        page.keyboard.press("Escape")
+        expect(page.locator(".dash-datepicker-content")).to_have_count(0)
+        expect(page.locator(ident)).to_have_value(value)
     expect(page.locator("#reports-preview")).to_contain_text("10.03.2026", timeout=20000)
     before = page.locator("tr.reports-run").count()
     page.click("#reports-generate")
@@ -109,12 +112,16 @@ def test_registry_excel_export_lands_in_my_reports(page, live_server, console_er
     page.goto(live_server + "/registry?state=overdue")
     expect(page.locator(".ag-center-cols-container .ag-row").first).to_be_visible(timeout=20000)
     page.click(".registry-export .dropdown-toggle")
+    expect(page.locator("#registry-export-xlsx")).to_have_text("Excel (xlsx) — «Есептер» бетінде")
+    screenshot(page, "registry-export-menu-kk")
     page.click("#registry-export-xlsx")
     page.wait_for_url("**/reports?run=*")
     row = _newest_row(page)
     expect(row).to_contain_text("Тізілімнен үзінді", timeout=20000)
     expect(row.locator(".status-badge")).to_have_text("Дайын", timeout=60000)
+    expect(row).to_contain_text("тізілімдегі сүзгі бойынша")
     with page.expect_download() as info:
         row.locator("a.reports-download").click()
     assert info.value.suggested_filename.endswith(".xlsx")
+    screenshot(page, "reports-after-registry-export-kk")
     assert not console_errors
