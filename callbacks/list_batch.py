@@ -73,7 +73,7 @@ def listed_status_label(lang: str) -> str:
 @callback(
     Output(ids.NOTIFY_MSG, "children"),
     Output(ids.RECIPIENTS, "children"),
-    Output(ids.NOTIFY_CARD, "style"),
+    Output(ids.NOTIFY, "disabled"),
     Input(ids.NOTIFY, "n_clicks"),
     State(ids.SENT_AT, "value"),
     State(ids.BATCH_ID, "data"),
@@ -96,5 +96,5 @@ def notify(n_clicks, sent_at, batch_id):
         return dbc.Alert(exc.message(lang), color="danger", className="mb-0 lists-notify-error"), no_update, no_update
     message = dbc.Alert(t("listpage.notify.done", lang, count=fmt_count(result.count), due=fmt_date(due)),
                         color="success", className="mb-0 lists-notify-done")
-    return message, section, no_update
+    return message, section, True
 

@@ -55,26 +55,32 @@ def days_text(batch: BatchRow, lang: str) -> str:
     return t("listpage.days.overdue", lang, days=-batch.days_left)
 
 
-def batch_table(rows: list[BatchRow], lang: str):
+def batch_table(rows: list[BatchRow], lang: str, show_akimat: bool = True):
+    """The batches as a table; ``show_akimat=False`` for akimat users (all rows are theirs)."""
     if not rows:
         return html.Div(t("listpage.batches.none", lang), className="empty-state")
-    head = html.Thead(html.Tr([html.Th(t(f"listpage.col.{key}", lang)) for key in (
-        "id", "akimat", "file", "received", "registered", "status", "rows", "due", "days", "timing")]))
+    numeric = ("total", "loaded", "invalid")
+    head = html.Thead(html.Tr([html.Th(t(f"listpage.col.{key}", lang), className="text-end" if key in numeric else None)
+                               for key in ("id", "akimat", "file", "received", "registered", "status", *numeric,
+                                           "due", "timing") if show_akimat or key != "akimat"]))
     body = []
     for b in rows:
         days = days_text(b, lang)
         body.append(html.Tr([
             html.Td(html.A(f"№{b.id}", href=f"/lists/{b.id}", className="lists-batch-link")),
-            html.Td(b.akimat(lang), className="lists-akimat"),
+            html.Td(b.akimat(lang), className="lists-akimat") if show_akimat else None,
             html.Td(html.Span(b.file_name, title=b.file_name), className="lists-file"),
             html.Td(fmt_datetime(b.received_local), className="text-nowrap"),
             html.Td(fmt_date(b.registration_date)),
             html.Td(batch_badge(b.status, lang)),
-            html.Td(f"{fmt_count(b.rows_total)} / {fmt_count(b.rows_loaded)} / {fmt_count(b.rows_invalid)}",
-                    className="lists-num"),
+            html.Td(fmt_count(b.rows_total), className="lists-num text-end"),
+            html.Td(fmt_count(b.rows_loaded), className="lists-num text-end"),
+            html.Td(fmt_count(b.rows_invalid), className="lists-num text-end" + (" text-danger" if b.rows_invalid
+                                                                                  else "")),
             html.Td(fmt_date(b.due_date) if b.due_date else "—"),
-            html.Td(days, className="lists-days-overdue" if (b.days_left or 0) < 0 else ""),
-            html.Td(timing_badge(b, lang)),
+            html.Td([timing_badge(b, lang),
+                     html.Div(days, className="lists-days" + (" lists-days-overdue" if (b.days_left or 0) < 0
+                                                              else "")) if days else None]),
         ], className="lists-row", **{"data-batch": str(b.id)}))
     return dbc.Table([head, html.Tbody(body)], hover=True, size="sm", responsive=True, className="lists-table")
 
@@ -166,4 +172,4 @@ def refresh_table(akimat: str | None, status: str | None, _answer, _count):
     with db() as session:
         found = list_batches(session, user, today_local(), akimat_id=akimat_id,
                              status=status if status != "all" else None)
-    return batch_table(found.rows, lang), count_text(len(found.rows), found.total, lang)
+    return batch_table(found.rows, lang, user.role != "akimat"), count_text(len(found.rows), found.total, lang)

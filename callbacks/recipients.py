@@ -77,13 +77,13 @@ def column_defs(lang: str, iin_filter: bool, *, akimat_column: bool = True,
     columns = [
         col("iin", 150, cellClass="lists-mono", **(TEXT_FILTER if iin_filter else {})),
         col("full_name", 200, sortable=True, flex=2, tooltipField="full_name", **TEXT_FILTER),
-        col("category", 160, flex=1.5, tooltipField="category"),
+        col("category", 150, flex=1, tooltipField="category"),
         col("phone", 135, **TEXT_FILTER),
         col("akimat", 140, flex=1, tooltipField="akimat") if akimat_column else None,
         col("batch_id", 95, sortable=True, cellClass="lists-cell-link"),
         col("status", 140, sortable=True, cellRenderer="KtkStatusBadge"),
-        col("window_due", 125, sortable=True, **DATE_FILTER),
-        col("days", 130, sortable=True, cellClassRules={
+        col("window_due", 150, sortable=True, **DATE_FILTER),
+        col("days", 150, sortable=True, cellClassRules={
             "lists-days-overdue": "params.data && params.data.days_state === 'over'",
             "lists-days-soon": "params.data && params.data.days_state === 'soon'"}),
         col("application", 100, cellClass="lists-cell-link" if open_applications else ""),

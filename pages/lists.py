@@ -88,8 +88,8 @@ def layout(**_query):
     if user.role != "akimat":
         filters.insert(0, dbc.Col(dbc.Select(id=ids.FILTER_AKIMAT, value="all", options=[
             {"label": t("listpage.batches.all_akimats", lang), "value": "all"},
-            *({"label": _akimat_label(kato, kk, ru, lang), "value": str(ident)} for ident, kato, kk, ru in akimats)]),
-            width="auto"))
+            *({"label": _akimat_label(kato, kk, ru, lang), "value": str(ident)} for ident, kato, kk, ru in akimats)],
+            className="lists-filter-akimat"), width="auto"))
     else:
         filters.insert(0, html.Div(dbc.Select(id=ids.FILTER_AKIMAT, value="", options=[]), className="d-none"))
     batches = dbc.Card(dbc.CardBody([
@@ -97,7 +97,7 @@ def layout(**_query):
                   html.Span(count_text(len(found.rows), found.total, lang), id=ids.COUNT, className="lists-total"),
                   dbc.Row(filters, className="g-2 ms-auto")],
                  className="d-flex align-items-center gap-3 mb-2 flex-wrap"),
-        dcc.Loading(html.Div(batch_table(found.rows, lang), id=ids.TABLE), type="dot", delay_show=300),
+        dcc.Loading(html.Div(batch_table(found.rows, lang, user.role != "akimat"), id=ids.TABLE), type="dot", delay_show=300),
         html.Div(t("listpage.days.legend", lang), className="text-muted small"),
     ]), className="lists-card")
     return dbc.Container([
