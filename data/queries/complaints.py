@@ -120,6 +120,9 @@ SORT_KEYS = ("id", "registration_date", "level", "status", "complainant", "answe
              "responsible")
 
 
+_CONTROL = {code: " " for code in list(range(0x00, 0x20)) + [0x7F]}  # control characters read as spaces
+
+
 def parse_filters(params: Mapping[str, Any]) -> tuple[ComplaintFilters, list[FilterProblem]]:
     """Read the parameters; every value is checked against what exists."""
     problems: list[FilterProblem] = []
@@ -153,7 +156,7 @@ def parse_filters(params: Mapping[str, Any]) -> tuple[ComplaintFilters, list[Fil
     if days["due_from"] and days["due_to"] and days["due_from"] > days["due_to"]:
         problems.append(FilterProblem("due_to", "date_order", _first(params.get("due_to")).strip()[:20]))
         days["due_to"] = None
-    q = " ".join(_first(params.get("q")).split())
+    q = " ".join(_first(params.get("q")).translate(_CONTROL).split())  # NUL: PostgreSQL refuses it in text
     if len(q) > MAX_SEARCH:
         problems.append(FilterProblem("q", "search_too_long", q[:20] + "…"))
         q = q[:MAX_SEARCH]
@@ -243,7 +246,7 @@ def overdue_condition(ctx: QueryContext):
 
 
 def _search(q: str, may_read_iin: bool):
-    q = " ".join((q or "").split())
+    q = " ".join((q or "").translate(_CONTROL).split())
     if not q:
         return None
     parts = []
