@@ -7,18 +7,9 @@ import csv
 import io
 
 import openpyxl
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, sign_in
-
-
-@pytest.fixture(autouse=True)
-def _no_favicon(page):
-    """The sign-in form's CSRF token is replaced when the browser's favicon request is sent to
-    the sign-in page too (while /favicon.ico is not public); these tests are about reports, so
-    the favicon is not asked for."""
-    page.route("**/favicon.ico", lambda route: route.abort())
 
 
 def _newest_row(page):
