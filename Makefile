@@ -40,6 +40,9 @@ postgres:
 # Browser tests drive Debian's Chromium (never a downloaded browser build).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@# report PDFs: the Cyrillic font they embed, and poppler's pdftotext/pdfinfo the tests read them with
+	@(command -v pdftotext >/dev/null 2>&1 && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf) || \
+		(apt-get update -qq && apt-get install -y -qq poppler-utils fonts-dejavu-core >/dev/null)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
