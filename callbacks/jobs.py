@@ -58,12 +58,15 @@ def _last_cell(job: JobInfo, lang: str):
     run = job.last_run
     if run is None:
         return html.Span(t("jobs.never", lang), className="text-muted")
-    facts = [_local(run.started_at)]
+    facts = []
     if run.duration_ms is not None:
         facts.append(t("jobspage.duration", lang, s=_seconds(run.duration_ms)))
     if run.rows is not None:
         facts.append(t("jobspage.rows", lang, n=f"{run.rows:,}".replace(",", "\u00a0")))
-    out = [html.Div([outcome_badge(run.outcome, lang), " ", html.Span(" · ".join(facts), className="jobs-facts")])]
+    out = [html.Div([outcome_badge(run.outcome, lang), " ",
+                     html.Span(_local(run.started_at), className="jobs-facts text-nowrap")])]
+    if facts:
+        out.append(html.Div(" · ".join(f.replace(" ", "\u00a0") for f in facts), className="jobs-sub"))
     if run.outcome != "ok" and job.last_ok_at:
         out.append(html.Div(t("jobspage.last_ok", lang, time=_local(job.last_ok_at)), className="jobs-sub"))
     return out

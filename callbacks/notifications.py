@@ -40,12 +40,12 @@ def _item(note, lang: str):
     if note.read_at is None:
         head += [" ", dbc.Badge(t("notify.new", lang), color="primary", className="ms-1")]
     when = fmt_datetime(note.created_at.astimezone(LOCAL_TZ)) if note.created_at else ""
-    return dbc.Card(dbc.CardBody([
+    card = dbc.Card(dbc.CardBody([
         html.Div([html.Div(head), html.Span(when, className="notify-when")],
                  className="d-flex justify-content-between gap-3 flex-wrap"),
         html.Pre(note.body, className="notify-body"),
-    ]), className="notify-item mb-2" + (" notify-unread" if note.read_at is None else ""),
-        **{"data-notification": str(note.id)})
+    ]), className="notify-item mb-2" + (" notify-unread" if note.read_at is None else ""))
+    return html.Div(card, **{"data-notification": str(note.id)})
 
 
 @callback(Output(ids.LIST, "children"), Input(ids.VERSION, "data"))
