@@ -220,6 +220,16 @@ def _chart(wb, spec: Chart, sheets: _TableSheets | None, report: Report):
             series["fill"] = {"color": PALETTE[n % len(PALETTE)]}
             series["gap"] = 60
         chart.add_series(series)
+    table = report.table(spec.table)
+    value_axis = {"num_format": "0%"} if all(table.columns[c].type == PCT for c in spec.value_cols) else {}
+    value_axis["major_gridlines"] = {"visible": True, "line": {"color": "#E3E8EE"}}
+    if chart_type == "bar":  # categories top-down in the table's order; values along the bottom
+        chart.set_y_axis({"reverse": True})
+        chart.set_x_axis(value_axis)
+    elif chart_type != "doughnut":
+        chart.set_y_axis(value_axis)
+        if table.columns[spec.category_col].type == DATE:
+            chart.set_x_axis({"text_axis": True, "num_format": "dd.mm", "num_font": {"rotation": -45}})
     chart.set_title({"name": spec.title, "name_font": {"size": 11, "bold": True, "color": "#1F3B5B"}})
     chart.set_legend({"position": "bottom"} if len(spec.value_cols) > 1 or chart_type == "doughnut"
                      else {"none": True})
