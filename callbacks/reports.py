@@ -93,7 +93,8 @@ def runs_table(session: Session, runs: list[ReportRun], lang: str):
         if row.status in report_runs.ACTIVE:
             state_cell.append(html.Div(_progress(row), className="mt-1"))
         elif row.status == "failed":
-            state_cell.append(html.Div(_error_text(row, lang), className="small text-danger mt-1 reports-error"))
+            state_cell.append(html.Div(_error_text(row, lang), className="small text-danger mt-1 reports-error",
+                                       style={"maxWidth": "24rem"}))
         if row.status == "done" and not expired:
             file_cell = html.A(t("report_page.download", lang), href=f"/files/reports/{row.id}",
                                className="reports-download", title=row.filename or "")
@@ -196,6 +197,10 @@ def my_reports(_refresh, _ticks):
     report_runs.housekeeping_once()
     with db() as session:
         runs = report_runs.list_for(session, user)
+    if report_runs.any_active(runs) and report_runs.recover_interrupted():
+        runs = None  # a run's process died since: show it failed, saying why
+    with db() as session:
+        runs = runs if runs is not None else report_runs.list_for(session, user)
         table = runs_table(session, runs, lang)
     return table, not report_runs.any_active(runs)
 

@@ -5,11 +5,25 @@ from __future__ import annotations
 
 import csv
 import io
+import socket
+import sqlite3
+from pathlib import Path
 
 import openpyxl
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, sign_in
+
+
+@pytest.fixture(scope="session")
+def live_db(live_server, tmp_path_factory) -> Path:
+    """The live server's SQLite file (its instance folder is the one whose log names its port)."""
+    port = live_server.rsplit(":", 1)[1]
+    for log in tmp_path_factory.getbasetemp().glob("instance*/server.log"):
+        if f"127.0.0.1:{port}" in log.read_text(errors="ignore"):
+            return log.parent / "ktk.sqlite3"
+    raise AssertionError("the live server's instance folder was not found")
 
 
 def _newest_row(page):
@@ -56,10 +70,27 @@ def test_manager_generates_and_downloads_the_sla_workbook_in_kazakh(page, live_s
     assert not console_errors
 
 
-def test_the_page_in_russian_with_the_csv_separator(page, live_server, console_errors, tmp_path):
+def test_the_page_in_russian_with_the_csv_separator(page, live_server, live_db, console_errors, tmp_path):
+    # A run left "running" by a server process that no longer exists (pid far above any in use).
+    conn = sqlite3.connect(live_db, timeout=30)
+    try:
+        with conn:
+            user_id = conn.execute("SELECT id FROM users WHERE username = 'manager02'").fetchone()[0]
+            conn.execute(
+                "INSERT INTO report_runs (user_id, kind, format, filters, lang, status, progress, scheduled, worker,"
+                " created_at, started_at, expires_at) VALUES (?, 'sla', 'pdf', '{}', 'ru', 'running', 0.4, 0, ?,"
+                " datetime('now', '-1 hour'), datetime('now', '-1 hour'), datetime('now', '+13 days'))",
+                (user_id, f"{socket.gethostname()[:100]}:{2 ** 22 + 12345}"))
+    finally:
+        conn.close()
     sign_in(page, live_server, "manager02", lang="ru")
     page.goto(live_server + "/reports")
     expect(page.locator(".page-title")).to_have_text("Отчёты")
+    failed = page.locator("tr.reports-run-failed")
+    expect(failed).to_have_count(1, timeout=20000)
+    expect(failed.locator(".status-badge")).to_have_text("Ошибка")
+    expect(failed).to_contain_text("Отчёт не завершён: серверный процесс, который его формировал, остановился.")
+    expect(failed.locator("a.reports-download")).to_have_count(0)
     expect(page.locator("#reports-kind")).to_contain_text("Соблюдение сроков (SLA)")
     expect(page.locator("#reports-separator-wrap")).to_be_hidden()
     page.locator("#reports-kind").get_by_text("Остаток и поток", exact=True).click()
