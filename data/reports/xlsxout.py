@@ -24,6 +24,7 @@ EXCEL_MAX_ROWS = 1_048_576
 HEADER_ROWS = 2  # the caption line and the header
 INVALID_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
 PALETTE = ("#2F6DB5", "#E08A2E", "#3A9A6B", "#C0504D", "#7A5BA6", "#5B8FA8")
+EXCEL_EPOCH = date(1899, 12, 30).toordinal()  # day 0 of Excel's 1900 date system (from March 1900 on)
 DEFAULT_WIDTH = {TEXT: 24, INT: 12, FLOAT: 12, PCT: 11, DATE: 12, DATETIME: 17}
 
 
@@ -118,6 +119,7 @@ class _TableSheets:
             raise ValueError("max_rows must leave room for at least one data row")
         types = [c.type for c in self.table.columns]
         formats = [self.fmts.by_type[k] for k in types]
+        plan = list(enumerate(zip(types, formats)))
         ws = self._new_sheet()
         on_sheet = 0
         for row in self.table.rows:
@@ -126,8 +128,22 @@ class _TableSheets:
                 ws = self._new_sheet()
                 on_sheet = 0
             r = HEADER_ROWS + on_sheet
-            for c, value in enumerate(row):
-                _write_cell(ws, r, c, value, types[c], formats[c])
+            for c, (kind, fmt) in plan:
+                value = row[c]
+                if value is None or value == "":
+                    continue  # an empty cell: the column's format is already set
+                value_type = type(value)
+                if value_type is int or value_type is float:
+                    if kind == TEXT:
+                        ws.write_string(r, c, str(value), fmt)
+                    else:
+                        ws.write_number(r, c, value, fmt)
+                elif value_type is date:
+                    ws.write_number(r, c, value.toordinal() - EXCEL_EPOCH, fmt)
+                elif value_type is str:
+                    ws.write_string(r, c, value, fmt)  # never a formula or a URL
+                else:
+                    _write_cell(ws, r, c, value, kind, fmt)
             on_sheet += 1
             self.table.written += 1
             if progress is not None and self.table.written % 5000 == 0:
