@@ -72,7 +72,8 @@ def batch_table(rows: list[BatchRow], lang: str, show_akimat: bool = True):
             html.Td(html.Span(b.file_name, title=b.file_name), className="lists-file"),
             html.Td(fmt_datetime(b.received_local), className="text-nowrap"),
             html.Td(fmt_date(b.registration_date)),
-            html.Td(batch_badge(b.status, lang), className="lists-status"),
+            html.Td(batch_badge(b.status, lang), className="lists-status",
+                    title=file_error_message(b.error_code, b.error_params, lang) if b.error_code else None),
             html.Td(fmt_count(b.rows_total), className="lists-num text-end"),
             html.Td(fmt_count(b.rows_loaded), className="lists-num text-end"),
             html.Td(fmt_count(b.rows_invalid), className="lists-num text-end" + (" text-danger" if b.rows_invalid
