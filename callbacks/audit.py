@@ -116,13 +116,13 @@ def column_defs(lang: str) -> list[dict[str, Any]]:
                          "debounceMs": 500, "trimInput": True},
     }
     return [
-        col("at", 140, sortable=True, sort="desc", maxWidth=160, cellClass="audit-time"),
-        col("actor", 160, sortable=True, flex=1.2, tooltipField="actor", **text_filter),
-        col("action", 170, sortable=True, flex=1.2, tooltipField="action", cellClass="audit-action"),
-        col("entity", 140, sortable=True, flex=1, cellRenderer="markdown"),
-        col("change", 200, flex=2, tooltipField="change", cellClass="audit-change"),
-        col("detail", 160, flex=1.5, tooltipField="detail"),
-        col("ip", 110, maxWidth=150, **text_filter),
+        col("at", 128, sortable=True, sort="desc", maxWidth=150, cellClass="audit-time"),
+        col("actor", 140, sortable=True, flex=1.2, tooltipField="actor", **text_filter),
+        col("action", 150, sortable=True, flex=1.2, tooltipField="action", cellClass="audit-action"),
+        col("entity", 120, sortable=True, flex=1, cellRenderer="markdown"),
+        col("change", 170, flex=2, tooltipField="change", cellClass="audit-change"),
+        col("detail", 130, flex=1.5, tooltipField="detail"),
+        col("ip", 100, maxWidth=140, **text_filter),
     ]
 
 
