@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -135,7 +135,7 @@ def prepare(session: Session, resolved, user: User | None, today: date) -> Regis
     try:
         grid = reg.parse_grid_json(grid) if isinstance(grid, str) else grid
         base = reg.query_context(session, user or system_user(), today)
-        ctx = ReportQueryContext(base.user, base.today, base.cal, base.policies, base.dialect,
+        ctx = ReportQueryContext(**{f.name: getattr(base, f.name) for f in fields(base)},
                                  iin_visible=iin_visible(user))
         reg.conditions(session, ctx, filters, grid)  # a bad column filter is refused here
     except (reg.GridRequestError, ValueError):
