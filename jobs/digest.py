@@ -4,6 +4,8 @@ today and what is overdue, as one in-app notification and one e-mail per person 
 - Reviewers get their own open applications (``reviewer_id``) and complaints (``responsible_id``)
   due today or overdue; managers get the totals, the counts per reviewer and the most overdue
   items. Nobody gets an empty digest.
+- Working hours only: a run after the office closes (or before 08:00) sends nothing
+  (``within_hours``); the scheduled 08:30 run is inside.
 - One digest per person per day is a database rule: ``notifications`` is unique on
   ``(user_id, dedup_key)`` with ``dedup_key = "digest:<date>"``; a re-run adds nobody twice.
 - E-mail goes out after the notifications are committed, only for the new ones: through SMTP
@@ -16,7 +18,7 @@ import re
 import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -276,7 +278,25 @@ def send_digests(session: Session, now: datetime, settings: dict[str, Any]) -> t
     return result, messages
 
 
+EARLIEST = time(8, 0)  # the digest is scheduled at 08:30, before the office opens (09:30)
+
+
+def within_hours(now: datetime, cal: WorkingCalendar) -> bool:
+    """Whether a digest may go out at ``now``: from 08:00 until the office closes (KTK_WORK_CLOSES,
+    19:00). A run caught up after downtime, or started by hand, later in the evening sends
+    nothing: "due today" at 23:00 helps nobody, and the next working day has its own digest."""
+    moment = now.astimezone(LOCAL_TZ).time()
+    return min(EARLIEST, cal.hours.opens) <= moment < cal.hours.closes
+
+
 def job(ctx) -> dict[str, Any]:
+    today = ctx.now.astimezone(LOCAL_TZ).date()
+    cal = load_calendar(ctx.session)
+    if cal.is_working_day(today) and not within_hours(ctx.now, cal):
+        local = ctx.now.astimezone(LOCAL_TZ)
+        return {"rows": 0, "outcome": "skipped",
+                "summary": {"day": today.isoformat(), "created": 0, "reason": "outside_working_hours",
+                            "at": local.strftime("%H:%M")}}
     result, messages = send_digests(ctx.session, ctx.now, ctx.settings)
     summary: dict[str, Any] = {"day": result.day.isoformat(), "created": result.created, "already": result.already}
     if not result.working_day:

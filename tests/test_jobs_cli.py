@@ -91,13 +91,18 @@ def test_digest_job_writes_one_email_per_person_per_day(scratch_db_url, tmp_path
             s.add(Application(kind="correction", status="under_review", applicant_name="«Нұр Құрылыс» ЖШС",
                               reviewer_id=reviewer.id, current_due_date=date(2026, 3, 20), current_policy="ktk_review"))
         settings = {"outbox_dir": outbox}
+        # Caught up after downtime in the evening, or the night before: outside working hours, nothing.
+        for late in (datetime(2026, 3, 20, 19, 0, tzinfo=LOCAL_TZ), datetime(2026, 3, 20, 7, 59, tzinfo=LOCAL_TZ)):
+            skipped = run_job("digest", engine=engine, now=late, settings=settings)
+            assert (skipped.outcome, skipped.rows, skipped.summary["reason"]) == ("skipped", 0, "outside_working_hours")
+        assert not outbox.exists()
         friday = datetime(2026, 3, 20, 8, 30, tzinfo=LOCAL_TZ)
         first = run_job("digest", engine=engine, now=friday, settings=settings)
         assert (first.outcome, first.rows) == ("ok", 1)
         [eml] = outbox.iterdir()
         assert eml.name == "20260320-digest-mail_rev.eml" and first.summary["emails"] == [str(eml)]
         assert "Subject: =?utf-8?" in eml.read_text() and "mail_rev@ktk.kz" in eml.read_text()
-        again = run_job("digest", engine=engine, now=friday.replace(hour=11), settings=settings)
+        again = run_job("digest", engine=engine, now=friday.replace(hour=18, minute=59), settings=settings)
         assert (again.outcome, again.rows, again.summary["already"]) == ("ok", 0, 1)
         saturday = run_job("digest", engine=engine, now=datetime(2026, 3, 21, 8, 30, tzinfo=LOCAL_TZ),
                            settings=settings)
