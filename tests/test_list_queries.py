@@ -278,6 +278,10 @@ def test_recipient_column_filters_and_sort(session, world, tmp_path):
     on_day = fetch_block(session, world.reviewer, TODAY, base, 0, 50, None,
                          {"window_due": {"filterType": "date", "type": "equals", "dateFrom": f"{due} 00:00:00"}})
     assert ids_of(on_day) == [first_two[0]]
+    notified_only = {"window_due": {"filterType": "date", "type": "notBlank"}}
+    later = fetch_block(session, world.reviewer, TODAY, base, 1, 2, None, notified_only)  # counted, not read
+    assert later.count == 2 and len(later.rows) == 1
+    assert fetch_block(session, world.reviewer, TODAY, base, 1, 2).count == 4
     by_name = fetch_block(session, world.reviewer, TODAY, base, 0, 50, [{"colId": "full_name", "sort": "asc"}])
     assert [r.full_name for r in by_name.rows] == sorted(r.full_name for r in by_name.rows)
     paged = [fetch_block(session, world.reviewer, TODAY, base, s, s + 2, [{"colId": "full_name", "sort": "asc"}])

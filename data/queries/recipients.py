@@ -183,8 +183,15 @@ def sort_from_model(sort_model: Sequence[Mapping[str, Any]] | None) -> tuple[str
     return col_id, direction
 
 
-def _base(columns, user: User, where: list[ColumnElement]) -> Select:
-    stmt = select(*columns).select_from(Recipient).outerjoin(_clock, _clock.id == _latest_clock)
+NULLABLE_SORTS = ("window_due", "days", "batch_id")
+
+
+def _base(columns, user: User, where: list[ColumnElement], with_clock: bool = True) -> Select:
+    """The scoped statement; the window clock is joined only when something needs it (a count
+    without a window filter reads the recipients alone)."""
+    stmt = select(*columns).select_from(Recipient)
+    if with_clock:
+        stmt = stmt.outerjoin(_clock, _clock.id == _latest_clock)
     return scope_recipients(stmt.where(*where), user)
 
 
@@ -226,8 +233,10 @@ def fetch_block(session: Session, user: User, today: date, filters: RecipientFil
     start = max(0, int(start))
     end = max(start, min(int(end), start + MAX_BLOCK))
     column = SORT_COLUMNS[col_id]
-    order = [column.is_(None), column.desc() if direction == "desc" else column.asc(),
-             Recipient.id.desc() if direction == "desc" else Recipient.id.asc()]
+    order = [column.is_(None)] if col_id in NULLABLE_SORTS else []  # empty values last, either direction
+    order.append(column.desc() if direction == "desc" else column.asc())
+    if column is not Recipient.id:
+        order.append(Recipient.id.desc() if direction == "desc" else Recipient.id.asc())
     columns = (Recipient.id, Recipient.iin, Recipient.full_name, Recipient.category, Recipient.phone, Akimat.kato,
                Akimat.name_kk, Akimat.name_ru, Recipient.batch_id, Recipient.status, Recipient.notified_at,
                _clock.due_date, Recipient.application_id)
@@ -245,7 +254,8 @@ def fetch_block(session: Session, user: User, today: date, filters: RecipientFil
     if start == 0 and len(rows) < end - start:
         count = len(rows)
     else:
-        count = session.scalar(_base((func.count(),), user, where)) or 0
+        needs_clock = bool(filter_model) and "window_due" in filter_model
+        count = session.scalar(_base((func.count(),), user, where, with_clock=needs_clock)) or 0
     return Block(rows, count)
 
 
