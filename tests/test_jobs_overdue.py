@@ -3,8 +3,6 @@ same rows through data.deadlines.clock_state / days_left and the working calenda
 from __future__ import annotations
 
 import random
-import sys
-import types
 from datetime import date, timedelta
 
 import pytest
@@ -127,21 +125,34 @@ def test_an_override_rebuilds_the_working_day_table(session):
     assert session.scalar(select(func.max(WorkDay.day))) >= date(2030, 12, 31)
 
 
-def test_recipients_expire_through_the_colleagues_hook(session, monkeypatch):
-    calls = []
-    fake = types.ModuleType("data.recipients")
-    fake.expire_recipients = lambda sess, today: calls.append((sess, today)) or 3
-    monkeypatch.setitem(sys.modules, "data.recipients", fake)
-    import data
+def test_the_job_expires_recipients_whose_window_ended_once_a_day(session, tmp_path):
+    """Real recipients notified by SMS (data.recipients): the 00:05 run of the first day after
+    the 15-day window expires them and stops their clocks; later runs that day do not call it."""
+    from data.models import Recipient
+    from data.recipients import notify_recipients
+    from tests.test_imports_recipients import load
 
-    monkeypatch.setattr(data, "recipients", fake, raising=False)
-    result = run_overdue(session, date(2026, 3, 20))
-    assert calls == [(session, date(2026, 3, 20))]
-    assert result.expired_recipients == 3
-    # windows end at day boundaries: once a day is enough
-    assert run_overdue(session, date(2026, 3, 20)).expired_recipients is None
-    run_overdue(session, date(2026, 3, 21))
-    assert calls == [(session, date(2026, 3, 20)), (session, date(2026, 3, 21))]
+    _, recipients = load(session, tmp_path, 3)
+    notify_recipients(session, recipient_ids=[r.id for r in recipients[:2]], sent_at=local(2026, 3, 6, 12, 0))
+    notify_recipients(session, recipient_ids=[recipients[2].id], sent_at=local(2026, 3, 20, 12, 0))
+    ids = [r.id for r in recipients]
+
+    def statuses():
+        return [session.scalar(select(Recipient.status).where(Recipient.id == i)) for i in ids]
+
+    due_day = run_overdue(session, date(2026, 3, 26))  # 06.03 + 15 days (past Nauryz) = 26.03: still in time
+    assert due_day.expired_recipients == 0 and statuses() == ["notified"] * 3
+    after = run_overdue(session, date(2026, 3, 27))
+    assert after.expired_recipients == 2
+    assert statuses() == ["expired", "expired", "notified"]
+    stopped = session.scalars(select(Clock).where(Clock.recipient_id.in_(ids[:2]))).all()
+    assert stopped and all(c.stopped_on == date(2026, 3, 27) for c in stopped)
+    # The remaining recipient's clock got its state from the same run.
+    [open_one] = session.scalars(select(Clock).where(Clock.recipient_id == ids[2])).all()
+    assert open_one.stopped_at is None and open_one.due_date > date(2026, 4, 3)
+    assert (open_one.state, open_one.days_overdue_cd, open_one.days_overdue_wd) == ("on_track", 0, 0)
+    # Windows end at day boundaries: the 15-minute runs of the same day do not look again.
+    assert run_overdue(session, date(2026, 3, 27)).expired_recipients is None
 
 
 @pytest.mark.parametrize("today", DAYS)
