@@ -65,12 +65,14 @@ def filter_lines(resolved: Resolved, kind: str, lang: str) -> list[tuple[str, st
     f = resolved.filters
     lines = [(t("reports.filter.period", lang),
               f"{resolved.date_from:%d.%m.%Y} – {resolved.date_to:%d.%m.%Y}")]
-    lines.append((t("reports.filter.kind", lang), t(f"kind.{f.kind}.short", lang) if f.kind
-                  else t("reports.filter.all", lang)))
+    if kind != "lists":  # lists have no application kind or reviewer
+        lines.append((t("reports.filter.kind", lang), t(f"kind.{f.kind}.short", lang) if f.kind
+                      else t("reports.filter.all", lang)))
     lines.append((t("reports.filter.akimat", lang),
                   (resolved.akimat_name[1] if lang == "ru" else resolved.akimat_name[0]) + f" ({f.akimat_kato})"
                   if resolved.akimat_name else t("reports.filter.all", lang)))
-    lines.append((t("reports.filter.reviewer", lang), resolved.reviewer_name or t("reports.filter.all", lang)))
+    if kind != "lists":
+        lines.append((t("reports.filter.reviewer", lang), resolved.reviewer_name or t("reports.filter.all", lang)))
     return lines
 
 

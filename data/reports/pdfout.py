@@ -123,8 +123,10 @@ def _drawing(spec: Chart, table: Table, width: float, height: float) -> Drawing 
     elif spec.type == "bar" or len(rows) > 8:
         chart = HorizontalBarChart()
         label_w = min(110, max(pdfmetrics.stringWidth(c, FONT, 6) for c in cats) + 4)
-        chart.x, chart.y = label_w, 16 + legend_h
-        chart.width, chart.height = width - label_w - 10, height - 32 - legend_h
+        per = 16 if (spec.stacked or len(data) == 1) else 9 * len(data) + 4
+        plot_h = min(height - 32 - legend_h, max(40, len(rows) * per))
+        chart.x, chart.y = label_w, height - 16 - plot_h
+        chart.width, chart.height = width - label_w - 10, plot_h
         chart.data = [list(reversed(series)) for series in data]
         chart.categoryAxis.categoryNames = [_shorten(c, FONT, 6, label_w - 4) for c in reversed(cats)]
         chart.categoryAxis.labels.fontName = FONT
@@ -151,6 +153,10 @@ def _drawing(spec: Chart, table: Table, width: float, height: float) -> Drawing 
         chart.groupSpacing = 4
         if len(data) > 1 and spec.stacked:
             chart.categoryAxis.style = "stacked"
+    values = [v for series in data for v in series]
+    axis = chart.yValueAxis if spec.type == "line" else chart.valueAxis
+    if values and all(float(v).is_integer() for v in values) and max(values) < 8:
+        axis.valueStep = 1  # counts: no fractional ticks
     if spec.type != "line":
         for i in range(len(data)):
             chart.bars[i].fillColor = PALETTE[i % len(PALETTE)]
@@ -158,7 +164,7 @@ def _drawing(spec: Chart, table: Table, width: float, height: float) -> Drawing 
     d.add(chart)
     if legend_h:
         legend = Legend()
-        legend.x, legend.y = 30, 6
+        legend.x, legend.y = 30, (chart.y - 14) if isinstance(chart, HorizontalBarChart) else 6
         legend.fontName, legend.fontSize = FONT, 7
         legend.alignment = "right"
         legend.columnMaximum = 1
