@@ -69,7 +69,6 @@ def upload_card(session, user, lang: str):
                      html.Div(id=ids.STATUS, className="list-upload-status", role="status")], lg=8, md=12),
         ], className="g-3"),
         dcc.Loading(html.Div(id=ids.RESULT, className="mt-3"), type="dot"),
-        dcc.Store(id=ids.UPLOADED),
     ]), className="lists-card lists-upload")
 
 
@@ -105,4 +104,5 @@ def layout(**_query):
         html.P(t("listpage.intro", lang), className="text-muted lists-intro"),
         upload,
         batches,
+        dcc.Store(id=ids.UPLOADED),  # the upload's answer (also refreshes the batch list)
     ], fluid=True, className="page lists-page")

@@ -278,4 +278,14 @@ def test_pages_in_both_languages_for_staff(page, live_server, live_db, console_e
         expect(page.locator(".ag-center-cols-container .ag-row").first).to_be_visible(timeout=20_000)
         screenshot(page, f"recipients-staff-{lang}")
         page.goto(live_server + "/logout")
+    # a manager reads the lists but does not upload: no upload area, the filters still work
+    sign_in(page, live_server, "manager01", lang="kk")
+    page.goto(live_server + "/lists")
+    expect(page.locator(".lists-table .lists-row").first).to_be_visible()
+    expect(page.locator(".lists-upload")).to_have_count(0)
+    (almaty,), = rows_of(live_db, "SELECT id FROM akimats WHERE kato = '750000000'")
+    n = rows_of(live_db, "SELECT count(*) FROM list_batches WHERE akimat_id = ?", almaty)[0][0]
+    page.select_option("#lists-filter-akimat", str(almaty))
+    expect(page.locator("#lists-count")).to_have_text(f"Барлығы: {n}")
+    expect(page.locator(".lists-table .lists-row")).to_have_count(n)
     assert console_errors == []
