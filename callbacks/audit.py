@@ -320,7 +320,7 @@ def iin_value(shown: str | None, entity: str, entity_id: Any, lang: str, user=No
     ident = {"entity": entity, "id": str(entity_id)}
     button = dbc.Button(t("audit.reveal.show", lang), id={"type": IinReveal.SHOW, **ident}, color="link", size="sm",
                         n_clicks=0, title=t("audit.reveal.title", lang), className="iin-reveal p-0 ms-2 align-baseline")
-    message = html.Span(id={"type": IinReveal.MSG, **ident}, className="iin-reveal-msg small ms-2")
+    message = html.Span(id={"type": IinReveal.MSG, **ident}, className="iin-reveal-msg small")
     return html.Span([value, button, message], className="iin-reveal-wrap")
 
 

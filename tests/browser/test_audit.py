@@ -3,6 +3,7 @@ filters by action, opens an entry's details (kk, then ru); reveals a masked IIN 
 application and finds the reveal in the trail; a manager is refused."""
 from __future__ import annotations
 
+import json
 import re
 
 from playwright.sync_api import expect
@@ -120,3 +121,28 @@ def test_a_manager_is_refused_the_audit(page, live_server):
     response = page.request.get(f"{live_server}/files/audit.csv")
     assert response.status == 403
     screenshot(page, "audit-refused-ru")
+
+
+def test_a_failed_callback_shows_the_servers_message_with_the_incident(page, live_server, console_errors):
+    """The server's 500 answer to a callback (its shape is checked in tests/test_error_pages.py) is
+    shown in the page by assets/30_errors.js instead of leaving the page silently unchanged."""
+    sign_in(page, live_server, "admin", lang="ru")
+    page.goto(f"{live_server}/audit")
+    expect(page.locator("#audit-count")).to_contain_text("Записей:", timeout=TIMEOUT)
+    message = "Ошибка сервера. Номер инцидента: 0a1b2c3d4e5f. Повторите или обратитесь к администратору."
+
+    def fail(route):
+        route.fulfill(status=500, content_type="application/json",
+                      body=json.dumps({"error": message, "incident": "0a1b2c3d4e5f"}, ensure_ascii=False))
+
+    page.route("**/_dash-update-component*", fail)
+    page.fill("#audit-q", "что-нибудь")
+    banner = page.locator("#ktk-error-banner")
+    expect(banner).to_have_text(message, timeout=TIMEOUT)
+    screenshot(page, "callback-error-ru")
+    banner.locator(".btn-close").click()
+    expect(banner).to_have_count(0)
+    page.unroute("**/_dash-update-component*")
+    # the only console errors are the failed request and Dash's own note of it (with the id, no trace)
+    assert console_errors and all("500" in e or "0a1b2c3d4e5f" in e for e in console_errors)
+    assert not any("Traceback" in e for e in console_errors)
