@@ -13,6 +13,9 @@ from data.i18n import fmt_datetime, t
 from data.notifications import list_notifications, mark_all_read, unread_count
 
 
+ITEM_PATHS = {"application": "/applications/{id}", "complaint": "/complaints/{id}"}
+
+
 def _me():
     user = current_user()
     if user is None:
@@ -40,11 +43,19 @@ def _item(note, lang: str):
     if note.read_at is None:
         head += [" ", dbc.Badge(t("notify.new", lang), color="primary", className="ms-1")]
     when = fmt_datetime(note.created_at.astimezone(LOCAL_TZ)) if note.created_at else ""
-    card = dbc.Card(dbc.CardBody([
-        html.Div([html.Div(head), html.Span(when, className="notify-when")],
-                 className="d-flex justify-content-between gap-3 flex-wrap"),
-        html.Pre(note.body, className="notify-body"),
-    ]), className="notify-item mb-2" + (" notify-unread" if note.read_at is None else ""))
+    links = []
+    for item in (note.payload or {}).get("items", [])[:40]:
+        path = ITEM_PATHS.get(item.get("type"))
+        if path and str(item.get("id", "")).isdigit():
+            label = f"№{item['id']}" if item["type"] == "application" else f"#{item['id']}"
+            links.append(html.A(label, href=path.format(id=item["id"]), className="notify-link me-2"))
+    body = [html.Div([html.Div(head), html.Span(when, className="notify-when")],
+                     className="d-flex justify-content-between gap-3 flex-wrap"),
+            html.Pre(note.body, className="notify-body")]
+    if links:
+        body.append(html.Div([html.Span(t("notify.open_item", lang) + ": ", className="text-muted small")] + links,
+                             className="notify-links mt-2 small"))
+    card = dbc.Card(dbc.CardBody(body), className="notify-item mb-2" + (" notify-unread" if note.read_at is None else ""))
     return html.Div(card, **{"data-notification": str(note.id)})
 
 

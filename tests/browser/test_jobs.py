@@ -186,7 +186,8 @@ def test_the_bell_shows_the_digest_to_its_reader(page, live_server, live, consol
             Notification.user_id == reviewer.id, Notification.read_at.is_(None)))
         s.add(Notification(user_id=reviewer.id, kind="digest", dedup_key=f"test:{utcnow().isoformat()}",
                            title="20.03.2026 шолуы: бүгін мерзімі — 1, мерзімі өткен — 2",
-                           body="Құрметті Тест!\n• ЖА-2026-1 — Иванов (Түзету), мерзімі 20.03.2026", payload={}))
+                           body="Құрметті Тест!\n• ЖА-2026-1 — Иванов (Түзету), мерзімі 20.03.2026",
+                           payload={"items": [{"type": "application", "id": 1, "due": "2026-03-20"}]}))
     sign_in(page, live_server, "reviewer01", lang="kk")
     bell = page.locator("#notifications-bell")
     expect(bell.locator(".shell-bell-count")).to_have_text(str(unread + 1))
@@ -197,6 +198,7 @@ def test_the_bell_shows_the_digest_to_its_reader(page, live_server, live, consol
     expect(item).to_contain_text("20.03.2026 шолуы: бүгін мерзімі — 1, мерзімі өткен — 2")
     expect(item).to_contain_text("ЖА-2026-1 — Иванов")
     expect(item).to_have_class(re.compile(r"notify-unread"))
+    expect(item.locator("a.notify-link")).to_have_attribute("href", "/applications/1")
     screenshot(page, "notifications-kk")
     page.get_by_role("button", name="Бәрін оқылды деп белгілеу").click()
     expect(page.locator(".alert-success")).to_contain_text(f"{unread + 1} хабарлама оқылды деп белгіленді")
