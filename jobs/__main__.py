@@ -1,5 +1,6 @@
 """``python -m jobs``: the scheduler as a process of its own (production: the web runs under
-gunicorn, which starts no scheduler). ``python -m jobs --run NAME`` runs one job once and exits
+gunicorn, which starts no scheduler). It always starts its scheduler: ``KTK_RUN_SCHEDULER``
+only concerns ``python app.py``. ``python -m jobs --run NAME`` runs one job once and exits
 (exit code 1 when it failed)."""
 from __future__ import annotations
 
