@@ -60,8 +60,8 @@ def _child(backend: str, size: int, what: str, arg: str) -> dict:
         seconds = time.perf_counter() - started
         size_mb = result.path.stat().st_size / 1e6
         session.rollback()
-    return {"seconds": seconds, "rows": result.rows, "base_mb": base_mb, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            / 1024, "file_mb": size_mb}
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "rows": result.rows, "base_mb": base_mb, "peak_mb": peak_mb, "file_mb": size_mb}
 
 
 def _spawn(backend: str, size: int, what: str, arg: int) -> dict:

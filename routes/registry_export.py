@@ -75,7 +75,8 @@ def export_registry():
 
     def generate() -> Iterator[str]:
         try:
-            rows = (register_columns.row_values(row, lang) for row in iter_export(session, ctx, filters, None, filter_model))
+            rows = (register_columns.row_values(row, lang)
+                    for row in iter_export(session, ctx, filters, None, filter_model))
             yield from csvout.iter_csv(header(lang), rows, delimiter, register_columns.types())
         finally:
             session.rollback()

@@ -337,7 +337,8 @@ def test_lists_per_akimat_match_an_independent_computation(db, world, tmp_path):
         c = upload.get(b.id)
         row[0] += 1
         row[1] += bool(c and c.stopped_on and c.stopped_on <= c.due_date)
-        row[2] += bool(c and ((c.stopped_on and c.stopped_on > c.due_date) or (not c.stopped_on and c.due_date < TODAY)))
+        late = c and ((c.stopped_on and c.stopped_on > c.due_date) or (not c.stopped_on and c.due_date < TODAY))
+        row[2] += bool(late)
         row[5] += b.rows_loaded
         row[6] += b.rows_invalid
     for r in world.recipients:

@@ -75,7 +75,8 @@ def test_register_workbook_has_every_row_typed_and_the_filter_printed(db, world,
         app = by_id[r[0]]
         assert isinstance(r[0], int)
         assert (r[2].date() if r[2] else None) == app.registration_date
-        assert r[4].replace("_x000D_", "\r") == app.applicant_name  # text as text: "=HYPERLINK(...)" is not a formula in a workbook
+        # text as text: "=HYPERLINK(...)" is not a formula in a workbook (a CR is stored as _x000D_)
+        assert r[4].replace("_x000D_", "\r") == app.applicant_name
         if app.applicant_iin:
             assert r[5] == app.applicant_iin  # a manager sees IINs in full
         assert r[11] is None or isinstance(r[11], int)

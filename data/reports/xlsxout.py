@@ -154,7 +154,8 @@ class _TableSheets:
 def write_report(report: Report, path: Path, *, max_rows: int = EXCEL_MAX_ROWS, progress=None) -> None:
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                          "strings_to_urls": False, "default_date_format": "dd.mm.yyyy"})
-    wb.set_properties({"title": report.title, "company": "ҚТК / KTK", "comments": t("reports.generated_by", report.lang)})
+    wb.set_properties({"title": report.title, "company": "ҚТК / KTK",
+                       "comments": t("reports.generated_by", report.lang)})
     fmts = _Formats(wb)
     used: set[str] = set()
     lang = report.lang
