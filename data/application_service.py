@@ -438,8 +438,21 @@ def clean_phone(value: Any) -> tuple[str | None, bool]:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), True
 
 
+_CONTROL = {code: " " for code in list(range(0x00, 0x20)) + [0x7F]}
+
+
+def _plain(text: str) -> str:
+    """Control characters (a NUL among them, which PostgreSQL refuses in text) as spaces."""
+    return text.translate(_CONTROL)
+
+
+def _items(value: Any) -> list:
+    """A list the form sends (a checklist's values, the guarantor rows); anything else is empty."""
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
 def _text(raw: dict[str, Any], name: str) -> str:
-    return str(raw.get(name) or "").strip()
+    return _plain(str(raw.get(name) or "")).strip()
 
 
 def _date(raw: dict[str, Any], name: str, problems: list[Problem], today: date, required: bool) -> date | None:
@@ -639,10 +652,10 @@ def _rent_fields(raw, data, problems, guarantors, documents, applicant_iin) -> N
         data["family_size"] = int(family)
     data["consent_personal_data"] = bool(raw.get("consent"))
     seen = {applicant_iin} if applicant_iin else set()
-    rows = list(raw.get("guarantors") or [])
+    rows = _items(raw.get("guarantors"))
     for position, row in enumerate(rows, start=1):
-        iin_raw, name_raw = (list(row) + ["", ""])[:2]
-        full_name = " ".join(str(name_raw or "").split())
+        iin_raw, name_raw = (_items(row) + ["", ""])[:2]
+        full_name = " ".join(_plain(str(name_raw or "")).split())
         if not str(iin_raw or "").strip() and not full_name:
             continue  # an empty row is ignored
         field_name = f"guarantor_{position}"
@@ -660,7 +673,8 @@ def _rent_fields(raw, data, problems, guarantors, documents, applicant_iin) -> N
         guarantors.append((iin, full_name[:300]))
     if len(guarantors) > MAX_GUARANTORS:
         problems.append(Problem("guarantors", "newapp.err.too_many_guarantors", {"max": MAX_GUARANTORS}))
-    documents.extend(code for code in DOCUMENT_CHECKLIST if code in set(raw.get("documents") or []))
+    chosen = {code for code in _items(raw.get("documents")) if isinstance(code, str)}
+    documents.extend(code for code in DOCUMENT_CHECKLIST if code in chosen)
 
 
 def register_new_application(session: Session, user: User, raw: dict[str, Any], *, override_duplicates: bool,

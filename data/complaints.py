@@ -381,10 +381,17 @@ def check_id_number(value: Any, field_name: str = "complainant_id_number") -> tu
     return text, None
 
 
+_CONTROL = {code: " " for code in list(range(0x00, 0x20)) + [0x7F]}
+_CONTROL_BUT_LINES = {code: " " for code in _CONTROL if code not in (0x09, 0x0A, 0x0D)}
+
+
 def _text(raw: dict[str, Any], name: str, problems: list[Problem], limit: int, *, required: bool,
           collapse: bool = False) -> str | None:
     value = str(raw.get(name) or "")
-    value = " ".join(value.split()) if collapse else value.strip()
+    if collapse:
+        value = " ".join(value.translate(_CONTROL).split())
+    else:  # a NUL would fail on PostgreSQL; other control characters but line breaks and tabs become spaces
+        value = value.translate(_CONTROL_BUT_LINES).strip()
     if not value:
         if required:
             problems.append(Problem(name, "complaints.err.required", {"field": f"@complaints.f.{name}"}))

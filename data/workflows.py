@@ -95,6 +95,21 @@ def _invalid(name: str, reason_key: str, **params: Any) -> DomainError:
     return DomainError("invalid_field", field=name, reason_key=reason_key, **params)
 
 
+MAX_INT = 2**31 - 1  # the database's INTEGER
+_CONTROL = {code: " " for code in list(range(0x00, 0x20)) + [0x7F] if code not in (0x09, 0x0A, 0x0D)}
+
+
+def _id_value(value: Any) -> int | None:
+    """A row id from a form value ("12", 12), or None for anything else."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(str(value).strip()) if not isinstance(value, int) else value
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 < number <= MAX_INT else None
+
+
 def clean_fields(
     session: Session, kind: str, transition: Transition, raw: dict[str, Any], today: date
 ) -> dict[str, Any]:
@@ -110,7 +125,16 @@ def clean_fields(
                 raise DomainError("missing_field", field=name, to_status=target, kind=kind)
             continue
         field_type = FIELD_TYPES[name]
+        if isinstance(value, (list, tuple, dict, set, bytes)):
+            raise _invalid(name, "hardening_bad_value")  # only a hand-made request sends these
         if field_type == "text":
+            if not isinstance(value, str):
+                value = str(value)
+            value = value.translate(_CONTROL).strip()  # a NUL would fail on PostgreSQL
+            if not value:
+                if name in transition.requires:
+                    raise DomainError("missing_field", field=name, to_status=target, kind=kind)
+                continue
             limit = MAX_SHORT_TEXT if name.endswith("number") else MAX_TEXT
             if len(value) > limit:
                 raise _invalid(name, "too_long", limit=limit)
@@ -122,15 +146,18 @@ def clean_fields(
         elif field_type == "int":
             try:
                 cleaned[name] = int(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 raise _invalid(name, "not_a_number") from None
+            if abs(cleaned[name]) > MAX_INT:
+                raise _invalid(name, "not_a_number")
         elif field_type == "user":
-            user = session.get(User, int(value))
+            user_id = _id_value(value)
+            user = session.get(User, user_id) if user_id is not None else None
             if user is None or not user.is_active or user.role not in ("reviewer", "manager", "admin"):
                 raise _invalid(name, "no_such_user")
             cleaned[name] = user.id
         elif field_type == "refusal_reason":
-            known = session.scalar(
+            known = None if not isinstance(value, str) else session.scalar(
                 select(ReferenceItem.id).where(
                     ReferenceItem.list_name == "refusal_reason",
                     ReferenceItem.code == value,

@@ -17,6 +17,11 @@ STRINGS = {
         "kk": "Бетті жаңарту",
         "ru": "Обновить страницу",
     },
+    # the reason of an invalid_field error (data.workflows): a value no form control sends
+    "reason.hardening_bad_value": {
+        "kk": "мәнді формадағы өрістен енгізіңіз",
+        "ru": "введите значение в поле формы",
+    },
     "hardening.request_id": {
         "kk": "Сұрау нөмірі",
         "ru": "Номер запроса",
