@@ -30,7 +30,7 @@
         wrap.classList.remove("d-none");
         bar.style.width = percent + "%";
         bar.setAttribute("aria-valuenow", String(percent));
-        bar.textContent = percent + "%";
+        return percent;
     }
 
     function publish(answer) {
@@ -55,14 +55,15 @@
         }
         busy = true;
         drop.classList.add("is-busy");
-        say(drop.dataset.sending.replace("{name}", file.name), "");
+        var sending = drop.dataset.sending.replace("{name}", file.name);
+        say(sending, "");
         progress(0);
         var xhr = new XMLHttpRequest();
         xhr.open("POST", drop.dataset.url + "?akimat=" + encodeURIComponent(akimat));
         xhr.setRequestHeader("Content-Type", "application/octet-stream");
         xhr.setRequestHeader("X-File-Name", encodeURIComponent(file.name));
         xhr.upload.onprogress = function (event) {
-            if (event.lengthComputable) { progress(event.loaded / event.total); }
+            if (event.lengthComputable) { say(sending + " — " + progress(event.loaded / event.total) + "%", ""); }
         };
         xhr.upload.onload = function () {
             progress(1);

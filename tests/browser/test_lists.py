@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -289,3 +290,30 @@ def test_pages_in_both_languages_for_staff(page, live_server, live_db, console_e
     expect(page.locator("#lists-count")).to_have_text(f"Барлығы: {n}")
     expect(page.locator(".lists-table .lists-row")).to_have_count(n)
     assert console_errors == []
+
+
+def test_upload_progress_is_shown(page, live_server, tmp_path):
+    """On a slow line (Chromium's network emulation) the bar shows the upload's progress, then
+    the result replaces it."""
+    sign_in(page, live_server, "akimat_karaganda", lang="ru")
+    page.goto(live_server + "/lists")
+    page.wait_for_function("document.getElementById('lists-file') !== null")
+    path = write_xlsx(tmp_path / "большой.xlsx", [kk_row(person(note="x" * 40), i) for i in range(1, 6001)])
+    assert path.stat().st_size > 200_000
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20, "downloadThroughput": -1,
+                                                  "uploadThroughput": 50 * 1024})
+    page.set_input_files("#lists-file", str(path))
+    bar = page.locator("#lists-progress-bar")
+    expect(page.locator("#lists-progress")).to_be_visible()
+    expect(page.locator("#lists-upload-status")).to_contain_text("Отправка: большой.xlsx")
+    page.wait_for_function("() => { const v = +document.getElementById('lists-progress-bar')"
+                           ".getAttribute('aria-valuenow'); return v > 0 && v < 100; }", timeout=20_000)
+    assert 0 < int(bar.get_attribute("aria-valuenow")) <= 100
+    expect(page.locator("#lists-upload-status")).to_have_text(re.compile(r"^Отправка: большой\.xlsx — \d{1,3}%$"))
+    screenshot(page, "lists-progress-ru")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": -1})
+    expect(page.locator(".lists-result [data-count=loaded]")).to_have_text("6\u00a0000", timeout=60_000)
+    expect(page.locator("#lists-progress")).to_be_hidden()
