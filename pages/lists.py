@@ -60,13 +60,13 @@ def upload_card(session, user, lang: str):
             dbc.Col([dbc.Label(t("listpage.upload.akimat", lang), html_for=ids.AKIMAT, className="lists-label"),
                      picker,
                      html.Div(t("listpage.upload.akimat_fixed", lang), className="text-muted small mt-1")
-                     if fixed else None], lg=4, md=12),
+                     if fixed else None], lg=5, md=12),
             dbc.Col([drop,
                      html.Div(html.Div(id=ids.PROGRESS_BAR, className="progress-bar", role="progressbar",
                                        style={"width": "0%"}, **{"aria-valuemin": "0", "aria-valuemax": "100",
                                                                   "aria-valuenow": "0"}),
                               id=ids.PROGRESS, className="progress mt-2 d-none lists-progress"),
-                     html.Div(id=ids.STATUS, className="list-upload-status", role="status")], lg=8, md=12),
+                     html.Div(id=ids.STATUS, className="list-upload-status", role="status")], lg=7, md=12),
         ], className="g-3"),
         dcc.Loading(html.Div(id=ids.RESULT, className="mt-3"), type="dot"),
     ]), className="lists-card lists-upload")

@@ -98,7 +98,9 @@ def layout(**query):
         dbc.Card(dbc.CardBody(dbc.Row(fields, className="g-3 align-items-start")), className="registry-filters"),
         html.Div(problems, className="registry-problems", role="status"),
         grid,
-        html.Div(t("listpage.recipients.legend", lang), className="registry-legend text-muted"),
+        html.Div([t("listpage.recipients.legend", lang), " ",
+                  t("listpage.recipients.legend_links" if can(user, "applications.read")
+                    else "listpage.recipients.legend_batch", lang)], className="registry-legend text-muted"),
         dcc.Store(id=ids.FILTERS, data=filters.as_params()),
         dcc.Location(id=ids.GO, refresh="callback-nav"),
         dcc.Store(id=ids.LINKS, data={"applications": can(user, "applications.read")}),
