@@ -576,3 +576,37 @@ def test_roles_holding_the_permission_get_real_data(clients):
     for role, codes in statuses.items():
         assert 500 not in codes
         assert codes.count(200) >= 3, (role, codes)
+
+
+# -- two sessions, one application ---------------------------------------------------------------
+def test_two_sessions_assigning_the_same_application_the_second_gets_a_conflict(site, clients):
+    """Two managers open the same application (same version) and assign it to different
+    reviewers through the real endpoint: the first wins, the second is told who changed it,
+    and nothing of the first change is lost."""
+    from sqlalchemy.orm import Session
+
+    from data.models import Application
+
+    second = ktk.server.test_client()
+    assert sign_in(second, "manager02", lang="ru").status_code == 302
+    reviewers = [site.user("reviewer03"), site.user("reviewer04")]
+    with Session(site.engine) as s:
+        app_id, version = s.execute(select(Application.id, Application.version)
+                                    .where(Application.is_open.is_(True)).order_by(Application.id)).first()
+    cb = next(cb for cb in APP_CALLBACKS if cb.label == "callbacks.application.submit_assign")
+
+    def assign(client, reviewer):
+        return post(client, payload(cb, True, {"apppage-assign-select.value": str(reviewer.id),
+                                               "apppage-version.data": version, "apppage-id.data": str(app_id)}))
+
+    first = assign(clients["manager"], reviewers[0])
+    assert first.status_code == 200
+    assert first.get_json()["response"]["apppage-version"]["data"] == version + 1
+    late = assign(second, reviewers[1])
+    assert late.status_code == 200
+    shown = json.dumps(late.get_json(), ensure_ascii=False)
+    assert "Эту запись изменил другой пользователь" in shown
+    assert site.user("manager01").full_name in shown
+    with Session(site.engine) as s:
+        row = s.get(Application, app_id)
+        assert row.reviewer_id == reviewers[0].id and row.version == version + 1
