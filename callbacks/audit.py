@@ -231,6 +231,8 @@ def load_rows(grid_request: dict | None, filters_data: dict | None):
         count = html.Span(t("audit.count_none", lang), className="registry-empty")
     elif block.exact:
         count = t("audit.count", lang, count=fmt_count(block.count))
+    elif block.count is None:
+        count = t("audit.count_at_least", lang, count=fmt_count(block.at_least))
     else:
         count = t("audit.count_more", lang, count=fmt_count(block.count))
     return response, count

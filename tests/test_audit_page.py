@@ -259,3 +259,24 @@ def _components(node) -> list:
     if isinstance(node, (list, tuple)):
         return [c for n in node for c in _components(n)]
     return [node] + _components(getattr(node, "children", None))
+
+
+def test_a_text_search_over_a_big_trail_is_not_counted_on_every_block(page_db, trail):
+    """Free text is not indexed: the block comes from the time index, the count is left open until
+    the grid reaches the last block."""
+    admin = trail["admin"]
+    more = [AuditEntry(at=utc(2031, 1, 20, 6, i), actor_name="bulk", action="sign_in_failed",
+                       detail=f"wrong password #{i}", ip="10.7.7.7") for i in range(30)]
+    page_db.add_all(more)
+    page_db.flush()
+    first = search(page_db, start=0, end=10, q="wrong password")
+    assert len(first.rows) == 10 and first.count is None and first.at_least == 10 and not first.exact
+    last = search(page_db, start=25, end=35, q="wrong password")
+    assert [r.action for r in last.rows] == ["sign_in_failed"] * 5 and last.count == 30 and last.exact
+    with signed_in(admin, "ru"):
+        response, count = cb.load_rows(request_rows(0, 10), {**PERIOD, "q": "wrong password"})
+    assert len(response["rowData"]) == 10 and response["rowCount"] is None
+    assert count == "Записей: не менее 10 (остальные загрузятся при прокрутке)"
+    with signed_in(admin, "kk"):
+        response, count = cb.load_rows(request_rows(0, 100), {**PERIOD, "q": "wrong password"})
+    assert response["rowCount"] == 30 and count == "Жазбалар: 30"

@@ -244,8 +244,9 @@ class AuditRow:
 @dataclass
 class Block:
     rows: list[AuditRow]
-    count: int
+    count: int | None  # None: not counted (a text search; the grid learns the end by scrolling to it)
     exact: bool = True
+    at_least: int = 0
 
 
 _ACTOR = aliased(User)
@@ -292,9 +293,13 @@ def fetch_block(session: Session, filters: AuditFilters, start: int, end: int,
     stmt = _ordered(_select(_row_columns(), where).outerjoin(_ACTOR, _ACTOR.id == E.actor_id), sort)
     rows = [_to_row(r) for r in session.execute(stmt.offset(start).limit(limit))] if limit else []
     if len(rows) < limit and (rows or start == 0):
-        return Block(rows, start + len(rows), True)  # the last block: the count is known
+        return Block(rows, start + len(rows), True, start + len(rows))  # the last block: the count is known
+    if filters.q or filter_model:
+        # A text match is not indexed: counting would read the whole table on every block, while the
+        # rows themselves come from walking the time index until a block is full.
+        return Block(rows, None, False, start + len(rows))
     n, exact = count(session, filters, filter_model)
-    return Block(rows, n, exact)
+    return Block(rows, n, exact, n)
 
 
 def entry(session: Session, entry_id: Any) -> AuditRow | None:
