@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from data import audit
@@ -88,9 +88,9 @@ class BatchRow:
 
 
 def _batch_query():
+    """A batch has at most one ``list_upload`` clock (started when the file was read; a
+    validated-only batch keeps it when it is loaded later), so a plain outer join suffices."""
     clock = aliased(Clock)
-    latest = (select(func.max(Clock.id)).where(Clock.batch_id == ListBatch.id, Clock.policy_code == "list_upload")
-              .correlate(ListBatch).scalar_subquery())
     return select(
         ListBatch.id, ListBatch.akimat_id, Akimat.kato, Akimat.name_kk, Akimat.name_ru, ListBatch.file_name,
         ListBatch.size_bytes, ListBatch.sha256, ListBatch.file_format, ListBatch.received_at,
@@ -100,7 +100,7 @@ def _batch_query():
         clock.due_date, clock.stopped_on, clock.stopped_at,
     ).join(Akimat, Akimat.id == ListBatch.akimat_id) \
         .outerjoin(User, User.id == ListBatch.uploaded_by_id) \
-        .outerjoin(clock, clock.id == latest)
+        .outerjoin(clock, and_(clock.batch_id == ListBatch.id, clock.policy_code == "list_upload"))
 
 
 def _to_batch(session: Session, row, today: date) -> BatchRow:
@@ -242,13 +242,11 @@ def batch_recipients(session: Session, user: User, batch_id: int, limit: int = R
     """The first recipients of a batch (with their application window's due date) and the count
     per status."""
     clock = aliased(Clock)
-    latest = (select(func.max(Clock.id)).where(Clock.recipient_id == Recipient.id,
-                                               Clock.policy_code == SUBMISSION_POLICY)
-              .correlate(Recipient).scalar_subquery())
     query = scope_recipients(
         select(Recipient.id, Recipient.iin, Recipient.full_name, Recipient.category, Recipient.phone,
                Recipient.status, Recipient.notified_at, clock.due_date, Recipient.application_id)
-        .outerjoin(clock, clock.id == latest).where(Recipient.batch_id == batch_id), user) \
+        .outerjoin(clock, and_(clock.recipient_id == Recipient.id, clock.policy_code == SUBMISSION_POLICY))
+        .where(Recipient.batch_id == batch_id), user) \
         .order_by(Recipient.id).limit(limit)
     rows = [BatchRecipient(*r) for r in session.execute(query)]
     counts = dict(session.execute(scope_recipients(

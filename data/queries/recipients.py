@@ -40,9 +40,10 @@ OPEN_STATUSES = ("listed", "notified")
 MAX_BLOCK = 500
 POLICY = "applicant_submission"
 
+# A recipient has at most one application window (listed -> notified happens once), so the
+# window is a plain outer join on the clocks' recipient index.
 _clock = aliased(Clock, name="window_clock")
-_latest_clock = (select(func.max(Clock.id)).where(Clock.recipient_id == Recipient.id, Clock.policy_code == POLICY)
-                 .correlate(Recipient).scalar_subquery())
+_window_join = and_(_clock.recipient_id == Recipient.id, _clock.policy_code == POLICY)
 
 TEXT_COLUMNS = {"full_name": Recipient.full_name, "phone": Recipient.phone, "iin": Recipient.iin}
 DATE_COLUMNS = {"window_due": _clock.due_date}
@@ -191,7 +192,7 @@ def _base(columns, user: User, where: list[ColumnElement], with_clock: bool = Tr
     without a window filter reads the recipients alone)."""
     stmt = select(*columns).select_from(Recipient)
     if with_clock:
-        stmt = stmt.outerjoin(_clock, _clock.id == _latest_clock)
+        stmt = stmt.outerjoin(_clock, _window_join)
     return scope_recipients(stmt.where(*where), user)
 
 
