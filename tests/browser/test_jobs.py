@@ -36,14 +36,6 @@ def live_db(live_server, tmp_path_factory) -> Path:
     raise AssertionError("the live server's instance directory was not found")
 
 
-@pytest.fixture(autouse=True)
-def _no_favicon(page):
-    """Chromium asks for /favicon.ico right after the sign-in form loads; the sign-in gate
-    answers it with the sign-in page, which issues a new form token, so the form posted next is
-    refused (400). Not what these tests are about: the browser gets an empty icon instead."""
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
-
-
 @pytest.fixture
 def live(live_db) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{live_db}")
