@@ -117,9 +117,9 @@ def column_defs(lang: str) -> list[dict[str, Any]]:
     }
     return [
         col("at", 128, sortable=True, sort="desc", maxWidth=150, cellClass="audit-time"),
-        col("actor", 140, sortable=True, flex=1.2, tooltipField="actor", **text_filter),
+        col("actor", 140, flex=1.2, tooltipField="actor", **text_filter),
         col("action", 150, sortable=True, flex=1.2, tooltipField="action", cellClass="audit-action"),
-        col("entity", 120, sortable=True, flex=1, cellRenderer="markdown"),
+        col("entity", 120, flex=1, cellRenderer="markdown"),
         col("change", 170, flex=2, tooltipField="change", cellClass="audit-change"),
         col("detail", 130, flex=1.5, tooltipField="detail"),
         col("ip", 100, maxWidth=140, **text_filter),

@@ -63,7 +63,8 @@ ENTITY_LINKS = {"application": "/applications/{id}", "complaint": "/complaints/{
 MAX_TEXT = 100
 COUNT_CAP = 100_000
 DEFAULT_SORT = ("at", "desc")
-SORT_COLUMNS = {"at": E.at, "actor": E.actor_name, "action": E.action, "entity": E.entity}
+# Sortable: time (its index) and action (the (action, at) index); the rest is filtered, not sorted.
+SORT_COLUMNS = {"at": (E.at,), "action": (E.action, E.at)}
 TEXT_FILTER_COLUMNS = {"actor": E.actor_name, "entity_id": E.entity_id, "ip": E.ip}
 IIN_LIKE = re.compile(r"(?<!\d)(\d{12})(?!\d)")
 
@@ -275,10 +276,10 @@ def count(session: Session, filters: AuditFilters, filter_model: Mapping[str, An
 
 
 def _ordered(stmt, sort: tuple[str, str]):
-    column = SORT_COLUMNS[sort[0]]
+    columns = SORT_COLUMNS[sort[0]] + (E.id,)
     if sort[1] == "desc":
-        return stmt.order_by(column.desc(), E.id.desc())
-    return stmt.order_by(column.asc(), E.id.asc())
+        return stmt.order_by(*(c.desc() for c in columns))
+    return stmt.order_by(*(c.asc() for c in columns))
 
 
 def fetch_block(session: Session, filters: AuditFilters, start: int, end: int,
