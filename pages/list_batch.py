@@ -121,8 +121,8 @@ def layout(batch_id=None, **_query):
         now_text = datetime.now(LOCAL_TZ).strftime("%d.%m.%Y %H:%M")
         notify = dbc.Card(dbc.CardBody([
             html.H2(t("listpage.notify.title", lang), className="h6 lists-card-title"),
-            html.Div(t("listpage.notify.hint", lang, status=listed_status_label(lang), count=fmt_count(listed)),
-                     className="text-muted small mb-2"),
+            html.Div(t("listpage.notify.hint", lang, status=listed_status_label(lang), count=fmt_count(listed))
+                     if listed else t("listpage.error.nothing_to_notify", lang), className="text-muted small mb-2"),
             dbc.Row([
                 dbc.Col([dbc.Label(t("listpage.notify.sent_at", lang), html_for=ids.SENT_AT, className="lists-label"),
                          dbc.Input(id=ids.SENT_AT, value=now_text, maxLength=16, autoComplete="off",
