@@ -125,7 +125,10 @@ def error_fields(error: DomainError) -> set[str]:
 # -- reading and permissions -----------------------------------------------------------------
 def parse_id(value: Any) -> int | None:
     text = str(value if value is not None else "").strip().lstrip("#№")
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= 2**31 - 1 else None  # beyond INTEGER PostgreSQL fails the query
 
 
 def scoped_complaint(session: Session, user: User, complaint_id: Any) -> Complaint:
@@ -311,7 +314,7 @@ class Subject:
 def find_subject(session: Session, user: User, about: str, ref: Any) -> Subject | None:
     """Resolve what the user typed: an application by registration number or #id, a recipient by
     IIN or #id, a list batch by #id; only within the user's scope (else None)."""
-    text = " ".join(str(ref or "").split())
+    text = " ".join(str(ref or "").translate(_CONTROL).split())[:100]  # no NUL for PostgreSQL
     if not text or about not in ABOUT or user is None:
         return None
     ident = parse_id(text)
