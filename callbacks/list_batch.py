@@ -4,20 +4,25 @@
 The section builders are here too (the page layout uses them for the first render)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, html, no_update
 from flask import request
 
-from callbacks.context import current_lang, current_user, db, require, today_local
+from callbacks.context import current_lang, db, require, today_local
 from callbacks.ids import ListBatchPage as ids
 from callbacks.lists import fmt_count
 from callbacks.ui import status_badge
 from data.config import LOCAL_TZ
 from data.i18n import fmt_date, fmt_datetime, t
 from data.models import User
-from data.queries.lists import ListPageError, batch_recipients, mark_notified, window_due
+from data.queries.lists import (
+    ListPageError,
+    batch_recipients,
+    mark_notified,
+    window_due,
+)
 from data.statuses import WORKFLOWS
 
 
@@ -84,7 +89,7 @@ def notify(n_clicks, sent_at, batch_id):
     lang = current_lang()
     if not n_clicks or not isinstance(batch_id, int):
         return no_update, no_update, no_update
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         with db() as session:
             result = mark_notified(session, user, batch_id, sent_at, now=now, today=today_local(),

@@ -11,12 +11,19 @@ from dash import dcc, html
 from callbacks.context import current_lang, current_user, db, today_local
 from callbacks.ids import ListBatchPage as ids
 from callbacks.list_batch import listed_status_label, recipients_section
-from callbacks.lists import batch_badge, counts_row, days_text, fmt_count, fmt_size, timing_badge
+from callbacks.lists import (
+    batch_badge,
+    counts_row,
+    days_text,
+    fmt_count,
+    fmt_size,
+    timing_badge,
+)
 from data.access import can
 from data.config import LOCAL_TZ
 from data.i18n import fmt_date, fmt_datetime, t
 from data.imports.errors import file_error_message
-from data.queries.lists import ERRORS_SHOWN, batch_errors, batch_recipients, get_batch
+from data.queries.lists import batch_errors, batch_recipients, get_batch
 
 
 def title(batch_id=None, **_path):

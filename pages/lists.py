@@ -11,7 +11,12 @@ from callbacks.lists import batch_table, count_text
 from data.access import can
 from data.i18n import t
 from data.imports import Limits
-from data.queries.lists import BATCH_STATUSES, batch_akimats, list_batches, upload_akimats
+from data.queries.lists import (
+    BATCH_STATUSES,
+    batch_akimats,
+    list_batches,
+    upload_akimats,
+)
 
 
 def title():

@@ -4,7 +4,7 @@ target rules, "SMS sent" (the 15-calendar-day window), and the recipients grid q
 masking, quick filters, whitelisted column filters and sorts, bound parameters)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -31,7 +31,14 @@ from data.queries.lists import (
 from data.queries.recipients import RecipientFilters, fetch_block, parse_filters
 from data.queries.registry import GridRequestError
 from tests.conftest import local
-from tests.test_imports_support import akimat, bad_check_digit, kk_row, new_iin, person, write_xlsx
+from tests.test_imports_support import (
+    akimat,
+    bad_check_digit,
+    kk_row,
+    new_iin,
+    person,
+    write_xlsx,
+)
 
 FRIDAY_EVENING = local(2026, 3, 6, 20, 0)  # registered Tue 10.03 (8-9 March are days off); due Thu 12.03
 LOADED_AT = local(2026, 3, 11, 10, 0)

@@ -260,5 +260,13 @@ def fetch_block(session: Session, user: User, today: date, filters: RecipientFil
     return Block(rows, count)
 
 
-__all__ = ["Block", "RecipientFilters", "RecipientRow", "STATUSES", "fetch_block", "may_read_iin", "parse_filters",
-           "sort_from_model"]
+__all__ = [
+    "STATUSES",
+    "Block",
+    "RecipientFilters",
+    "RecipientRow",
+    "fetch_block",
+    "may_read_iin",
+    "parse_filters",
+    "sort_from_model",
+]

@@ -20,8 +20,16 @@ from data.config import LOCAL_TZ
 from data.working_calendar import WorkingCalendar
 from tests.browser.conftest import screenshot, sign_in
 from tests.browser.test_registry import live_db  # noqa: F401 - fixture
-from tests.test_imports_support import RU_HEADERS, bad_check_digit, kk_row, new_iin, person, ru_row, write_csv, \
-    write_xlsx
+from tests.test_imports_support import (
+    RU_HEADERS,
+    bad_check_digit,
+    kk_row,
+    new_iin,
+    person,
+    ru_row,
+    write_csv,
+    write_xlsx,
+)
 
 
 def no_favicon(context) -> None:
