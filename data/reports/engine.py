@@ -12,6 +12,7 @@ them.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import uuid
@@ -29,8 +30,6 @@ from data.errors import DomainError
 from data.i18n import normalize_lang, t
 from data.models import User
 from data.models.base import utcnow
-import importlib
-
 from data.reports import register
 from data.reports.filters import FORMATS, KINDS, Resolved, ReportFilters, check
 from data.reports.model import Report
@@ -77,8 +76,7 @@ def filter_lines(resolved: Resolved, kind: str, lang: str) -> list[tuple[str, st
 
 
 def build(session: Session, kind: str, filters: ReportFilters, *, user: User | None, lang: str, today: date,
-          generated_at: datetime, preview: bool = False, progress: Callable[[float], None] | None = None
-          ) -> Report:
+          generated_at: datetime, preview: bool = False) -> Report:
     """The report's content (tables stream when written). ``preview``: the figures only."""
     lang = normalize_lang(lang)
     authorize(user, kind)

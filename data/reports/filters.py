@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.errors import DomainError
-from data.models import Akimat, User
+from data.models import User
 from data.statuses import APPLICATION_KINDS
 
 KINDS = ("sla", "backlog", "lists", "complaints", "register")
@@ -157,7 +157,3 @@ def check(session: Session, kind: str, fmt: str | None, filters: ReportFilters, 
         if bad:
             raise DomainError("reports_bad_filter", field=f"registry.{bad[0]}")
     return Resolved(filters, start, end, ids, akimat_name, reviewer_name)
-
-
-def akimat_rows(session: Session) -> dict[int, Akimat]:
-    return {a.id: a for a in session.scalars(select(Akimat))}
