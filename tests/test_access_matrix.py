@@ -549,6 +549,20 @@ def test_each_role_queries_exactly_the_rows_its_scope_allows(username, site):
         recipients = set(s.scalars(scope_recipients(select(Recipient.id), user)))
         assert batches == _expected_lists(site, user, "list_batches")
         assert recipients == _expected_lists(site, user, "recipients")
+        # ...and the lists pages' own queries (the batches list, the recipients grid)
+        from data.queries import lists as lists_q
+        from data.queries import recipients as recipients_q
+
+        listed = lists_q.list_batches(s, user, DEMO_TODAY, limit=1000)
+        assert {row.id for row in listed.rows} == batches and listed.total == len(batches)
+        seen_recipients: list[int] = []
+        while True:
+            block = recipients_q.fetch_block(s, user, DEMO_TODAY, recipients_q.RecipientFilters(),
+                                             len(seen_recipients), len(seen_recipients) + recipients_q.MAX_BLOCK)
+            seen_recipients.extend(row.id for row in block.rows)
+            if len(block.rows) < recipients_q.MAX_BLOCK:
+                break
+        assert set(seen_recipients) == recipients and len(seen_recipients) == len(recipients)
         if user.role == "akimat":
             assert batches and recipients  # an uploader of the demo has lists
 
