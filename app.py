@@ -49,28 +49,44 @@ callbacks.register_all()
 
 
 def nav_links(lang: str) -> list:
-    """The pages this user may open, in registry order (a page names its permission)."""
+    """The pages this user may open, in registry order (a page names its permission); the
+    administration pages (``nav_group="admin"``) gather in one menu so the bar fits one line."""
     user = current_user()
-    return [
-        dbc.NavItem(dbc.NavLink(t(f"nav.{page['name']}", lang), href=page["relative_path"], active="exact"))
-        for page in dash.page_registry.values()
-        if page.get("nav", True) and not page.get("path_template")
-        and (page.get("permission") is None or can(user, page["permission"]))
-    ]
+    pages = [page for page in dash.page_registry.values()
+             if page.get("nav", True) and not page.get("path_template")
+             and (page.get("permission") is None or can(user, page["permission"]))]
+    links = [dbc.NavItem(dbc.NavLink(t(f"nav.{page['name']}", lang), href=page["relative_path"], active="exact"))
+             for page in pages if page.get("nav_group") != "admin"]
+    admin = [dbc.DropdownMenuItem(t(f"nav.{page['name']}", lang), href=page["relative_path"])
+             for page in pages if page.get("nav_group") == "admin"]
+    if admin:
+        links.append(dbc.DropdownMenu(admin, label=t("nav.admin", lang), nav=True, in_navbar=True,
+                                      id=Shell.ADMIN_MENU))
+    return links
+
+
+def short_name(full_name: str) -> str:
+    """``Сәрсенбаева Камила Нұрлановна`` → ``Сәрсенбаева К. Н.`` (the navbar's width is shared)."""
+    parts = full_name.split()
+    if len(parts) < 2:
+        return full_name
+    return " ".join([parts[0], *(f"{part[0]}." for part in parts[1:3])])
 
 
 def shell_layout():
     lang = current_lang()
     other = "ru" if lang == "kk" else "kk"
     user = current_user()
-    who = f"{user.full_name} · {t('role.' + user.role, lang)}" if user else ""
+    role = t("role." + user.role, lang) if user else ""
     navbar = dbc.Navbar(
         dbc.Container(
             [
                 dbc.NavbarBrand(t("app.brand", lang), href="/"),
                 dbc.Nav(nav_links(lang), id=Shell.NAV, navbar=True, className="me-auto"),
                 notification_bell(user, lang),
-                html.Span(who, className="navbar-text me-3 shell-user"),
+                html.Span(short_name(user.full_name) if user else "", className="navbar-text me-3 shell-user",
+                          title=f"{user.full_name} · {role}" if user else None,
+                          **{"data-full-name": user.full_name if user else ""}),
                 html.A(t(f"lang.{other}", lang), href=f"/lang/{other}", className="btn btn-sm btn-outline-light me-2",
                        id=Shell.LANG),
                 html.A(t("nav.logout", lang), href="/logout", className="btn btn-sm btn-light"),

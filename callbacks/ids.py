@@ -5,6 +5,7 @@ class Shell:
     URL = "shell-url"
     LANG = "shell-lang"
     NAV = "shell-nav"
+    ADMIN_MENU = "shell-admin-menu"
 
 
 class Overview:

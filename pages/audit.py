@@ -18,7 +18,8 @@ from data.i18n import t
 from data.i18n.grid import grid_locale_text
 from data.queries.audit import ACTIONS, ENTITIES, actor_choices, parse_filters
 
-dash.register_page(__name__, path="/audit", name="audit", title="ҚТК · Аудит", permission="audit.read", order=90)
+dash.register_page(__name__, path="/audit", name="audit", title="ҚТК · Аудит", permission="audit.read", order=90,
+                   nav_group="admin")
 
 
 def _field(label: str, control, width: dict):

@@ -9,7 +9,7 @@ from data.i18n import t
 from data.queries.calendar import CATEGORIES, override_years
 
 dash.register_page(__name__, path="/calendar", name="calendar", title="ҚТК · Күнтізбе",
-                   permission="calendar.admin", order=80)
+                   permission="calendar.admin", order=80, nav_group="admin")
 
 
 def legend(lang: str) -> html.Div:

@@ -11,7 +11,7 @@ from data.i18n import t
 from jobs.runner import JOBS
 
 dash.register_page(__name__, path="/jobs", name="jobs", title="ҚТК · Тапсырмалар", permission="jobs.admin",
-                   order=85)
+                   order=85, nav_group="admin")
 
 
 def layout(job=None, **_query):

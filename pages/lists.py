@@ -23,7 +23,7 @@ def title():
     return t("listpage.tab", current_lang())
 
 
-dash.register_page(__name__, path="/lists", name="lists", title=title, permission="lists.read", order=40)
+dash.register_page(__name__, path="/lists", name="lists", title=title, permission="lists.read", order=50)
 
 
 def _akimat_label(kato: str, kk: str, ru: str, lang: str) -> str:

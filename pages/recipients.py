@@ -22,7 +22,7 @@ def title():
 
 
 dash.register_page(__name__, path="/recipients", name="recipients", title=title, permission="recipients.read",
-                   order=45)
+                   order=55)
 
 
 def _akimat_options(session, user, lang: str) -> list[dict]:

@@ -14,7 +14,7 @@ from data.reports import KINDS
 from data.statuses import APPLICATION_KINDS
 
 dash.register_page(__name__, path="/reports", name="reports", title="ҚТК · Есептер", permission="reports.run",
-                   order=40)
+                   order=70)
 
 
 def _card(title: str, children, **kwargs) -> dbc.Card:

@@ -116,7 +116,7 @@ def test_two_people_edit_the_same_application(browser, browser_context_args, liv
     use_lang(manager, live_server, "kk")
     app_id = register_through_form(reviewer, live_server, fresh_iin(505), "Бекова Алия Серікқызы")
     manager.goto(f"{live_server}/applications/{app_id}")
-    manager_name = manager.locator(".shell-user").inner_text().split(" · ")[0]
+    manager_name = manager.locator(".shell-user").get_attribute("data-full-name")
 
     # The reviewer starts a reasoned refusal...
     wait_for_targets(reviewer, "rejected")

@@ -38,6 +38,7 @@ def test_admin_searches_the_trail_in_kazakh_and_russian(page, browser, live_serv
     other.close()
 
     sign_in(page, live_server, "admin", lang="kk")
+    page.locator("#shell-admin-menu .dropdown-toggle").click()  # the administration menu of the navbar
     page.get_by_role("link", name="Аудит", exact=True).click()
     page.wait_for_url(re.compile(r"/audit$"))
     expect(page.locator("h1")).to_have_text("Аудит журналы")
