@@ -121,7 +121,9 @@ def login():
     if request.method == "GET":
         # Keep the session's token: a browser's own request for /favicon.ico is redirected here too and
         # must not replace the token of the form already on screen (that sign-in would get a 400).
-        web_session.setdefault("csrf", secrets.token_urlsafe(32))
+        # (Only a new session is written: re-sending the cookie could also undo a sign-in made meanwhile.)
+        if "csrf" not in web_session:
+            web_session["csrf"] = secrets.token_urlsafe(32)
         return render_template("login.html", t=t, lang=lang, csrf=web_session["csrf"], error=None,
                                next=_safe_next(request.args.get("next")), username="")
     token = request.form.get("csrf", "")
