@@ -18,19 +18,18 @@ from werkzeug.exceptions import Forbidden
 from callbacks.audit import iin_value
 from callbacks.context import current_lang, current_user, db, require, today_local
 from callbacks.ids import ApplicationPage as ids
-from callbacks.ui import DATEFNS_LOCALE_JS, status_badge
+from callbacks.ui import DATEFNS_LOCALE_JS, clock_days_text, clock_state_label, status_badge
 from data import application_service as service
 from data.config import LOCAL_TZ
 from data.errors import ConflictError, DomainError
 from data.explain import render as explain
 from data.i18n import catalogue, fmt_date, fmt_datetime, t
-from data.queries.application import ApplicationPage, ClockView, application_page, status_and_version
+from data.queries.application import ApplicationPage, application_page, status_and_version
 from data.statuses import FIELD_TYPES, WORKFLOWS
 
 HIDDEN = {"display": "none"}
 SHOWN: dict[str, str] = {}
 TEXTAREA_FIELDS = ("remarks", "comment", "refusal_text", "answer_text")
-STATE_TONE = {"on_track": "green", "due_soon": "amber", "overdue": "red", "paused": "slate"}
 
 
 # -- small formatting helpers ----------------------------------------------------------------
@@ -56,27 +55,6 @@ def _alert(text: Any, color: str) -> dbc.Alert:
 
 def _refresh_token() -> int:
     return time.time_ns() // 1_000_000
-
-
-def _days_text(clock: ClockView, lang: str) -> str:
-    left = clock.left
-    if left is None:
-        return ""
-    if left.calendar > 0:
-        return t("apppage.due.left", lang, wd=left.working, cd=left.calendar)
-    if left.calendar == 0:
-        return t("apppage.due.today", lang)
-    return t("apppage.due.overdue", lang, wd=-left.working, cd=-left.calendar)
-
-
-def _clock_state_text(clock: ClockView, lang: str) -> tuple[str, str]:
-    if clock.state == "stopped":
-        if clock.met is True:
-            return t("apppage.state.stopped_met", lang), "teal"
-        if clock.met is False:
-            return t("apppage.state.stopped_late", lang), "red"
-        return t("apppage.state.stopped", lang), "slate"
-    return t(f"apppage.state.{clock.state}", lang), STATE_TONE.get(clock.state, "slate")
 
 
 def _rows(pairs: list[tuple[str, Any]]) -> html.Dl:
@@ -109,13 +87,13 @@ def render_header(view: ApplicationPage, lang: str) -> html.Div:
 def render_due(view: ApplicationPage, lang: str) -> dbc.Card:
     clock = view.running_clock
     if clock is not None:
-        state_text, tone = _clock_state_text(clock, lang)
+        state_text, tone = clock_state_label(clock.state, clock.met, lang)
         body = [
             html.Div(t("apppage.due.heading", lang) + " · " + _policy(clock.policy_code, lang),
                      className="apppage-due-label"),
             html.Div([html.Span(t("apppage.due.date", lang, date=fmt_date(clock.due_date)), className="apppage-due-date"),
                       _pill(state_text, tone)], className="apppage-due-row"),
-            html.Div(_days_text(clock, lang), className=f"apppage-days apppage-days-{tone}"),
+            html.Div(clock_days_text(clock.left, lang), className=f"apppage-days apppage-days-{tone}"),
             html.P(explain(clock.explanation, lang), className="apppage-explanation mb-0"),
         ]
         for paused in view.paused_clocks:
@@ -138,7 +116,7 @@ def render_due(view: ApplicationPage, lang: str) -> dbc.Card:
         last = max(stopped, key=lambda c: (c.stopped_at, c.id))
         body.append(html.Div(t("apppage.due.last", lang, policy=_policy(last.policy_code, lang),
                                 due=fmt_date(last.due_date), stopped=fmt_date(last.stopped_on),
-                                state=_clock_state_text(last, lang)[0].lower()), className="text-muted small"))
+                                state=clock_state_label(last.state, last.met, lang)[0].lower()), className="text-muted small"))
     tone = "red" if not view.is_open and view.closed_on_time is False else "slate"
     return dbc.Card(dbc.CardBody([html.Div(t("apppage.due.heading", lang), className="apppage-due-label")] + body),
                     className=f"apppage-card apppage-due-card tone-{tone}")
@@ -235,7 +213,7 @@ def render_clocks(view: ApplicationPage, lang: str):
         return html.Div(t("apppage.no_clocks", lang), className="empty-state")
     blocks = []
     for clock in view.clocks:
-        state_text, tone = _clock_state_text(clock, lang)
+        state_text, tone = clock_state_label(clock.state, clock.met, lang)
         pauses = [
             t("apppage.pause.closed", lang, frm=fmt_date(a), to=fmt_date(b)) if b else
             t("apppage.pause.open", lang, frm=fmt_date(a))
@@ -248,7 +226,7 @@ def render_clocks(view: ApplicationPage, lang: str):
             (t("apppage.clock.pauses", lang), "; ".join(pauses)),
             (t("apppage.clock.stopped", lang), _local(clock.stopped_at)),
         ]
-        days = _days_text(clock, lang)
+        days = clock_days_text(clock.left, lang)
         blocks.append(html.Div(
             [
                 html.Div([html.Span(_policy(clock.policy_code, lang), className="clock-name"),

@@ -18,19 +18,18 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from callbacks.audit import iin_value
 from callbacks.context import current_lang, db, require, today_local
 from callbacks.ids import ComplaintPage as ids
-from callbacks.ui import status_badge
+from callbacks.ui import clock_days_text, clock_state_label, status_badge
 from data import complaints as service
 from data.clocks import load_context
 from data.config import LOCAL_TZ
 from data.errors import ConflictError, DomainError
 from data.i18n import fmt_date, fmt_datetime, t
 from data.models import utcnow
-from data.queries.complaints import ClockView, ComplaintPage, complaint_page, version_of
+from data.queries.complaints import ComplaintPage, complaint_page, version_of
 from data.statuses import WORKFLOWS
 
 HIDDEN = {"display": "none"}
 SHOWN: dict[str, str] = {}
-STATE_TONE = {"on_track": "green", "due_soon": "amber", "overdue": "red", "paused": "slate"}
 WORKFLOW = WORKFLOWS["complaint"]
 
 
@@ -66,27 +65,6 @@ def policy_name(code: str, lang: str) -> str:
     return t(f"complaints.policy.{code}", lang)
 
 
-def days_text(clock: ClockView, lang: str) -> str:
-    left = clock.left
-    if left is None:
-        return ""
-    if left.calendar > 0:
-        return t("complaints.due.left", lang, wd=left.working, cd=left.calendar)
-    if left.calendar == 0:
-        return t("complaints.due.today", lang)
-    return t("complaints.due.overdue", lang, wd=-left.working, cd=-left.calendar)
-
-
-def clock_state(clock: ClockView, lang: str) -> tuple[str, str]:
-    if clock.state == "stopped":
-        if clock.met is True:
-            return t("complaints.clock.state.met", lang), "teal"
-        if clock.met is False:
-            return t("complaints.clock.state.late", lang), "red"
-        return t("complaints.clock.state.stopped", lang), "slate"
-    return t(f"complaints.clock.state.{clock.state}", lang), STATE_TONE.get(clock.state, "slate")
-
-
 # -- sections ------------------------------------------------------------------------------------
 def render_header(view: ComplaintPage, lang: str) -> html.Div:
     meta = [t(f"complaints.level.{view.level}", lang),
@@ -104,13 +82,13 @@ def render_due(view: ComplaintPage, lang: str) -> html.Div:
     running = [c for c in view.clocks if c.stopped_at is None and c.due_date]
     if running:
         clock = sorted(running, key=lambda c: (c.due_date, c.id))[0]
-        state, tone = clock_state(clock, lang)
+        state, tone = clock_state_label(clock.state, clock.met, lang)
         body = [
             html.Div(t("complaints.due.heading", lang) + " · " + policy_name(clock.policy_code, lang),
                      className="cmp-due-label"),
             html.Div([html.Span(t("complaints.due.date", lang, date=fmt_date(clock.due_date)), className="cmp-due-date"),
                       _pill(state, tone)], className="cmp-due-row"),
-            html.Div(days_text(clock, lang), className=f"cmp-days cmp-days-{tone}"),
+            html.Div(clock_days_text(clock.left, lang), className=f"cmp-days cmp-days-{tone}"),
             html.P(service.explain(clock.explanation, lang), className="cmp-explanation mb-0"),
         ]
         return html.Div(dbc.Card(dbc.CardBody(body), className=f"cmp-card cmp-due-card tone-{tone}"),
@@ -196,7 +174,7 @@ def render_details(view: ComplaintPage, lang: str) -> list:
 def render_clocks(view: ComplaintPage, lang: str) -> list:
     blocks = []
     for clock in view.clocks:
-        state, tone = clock_state(clock, lang)
+        state, tone = clock_state_label(clock.state, clock.met, lang)
         facts = [
             (t("complaints.clock.started", lang), _local(clock.started_at)),
             (t("complaints.clock.registered", lang), fmt_date(clock.registered_on)),
@@ -206,7 +184,7 @@ def render_clocks(view: ComplaintPage, lang: str) -> list:
         if clock.extensions:
             facts.insert(3, (t("complaints.clock.extensions", lang), "; ".join(
                 t("complaints.clock.extension", lang, date=fmt_date(d), days=n) for d, n in clock.extensions)))
-        days = days_text(clock, lang)
+        days = clock_days_text(clock.left, lang)
         blocks.append(html.Div([
             html.Div([html.Span(policy_name(clock.policy_code, lang), className="cmp-clock-name"),
                       _pill(state, tone),

@@ -35,6 +35,36 @@ def status_badge(kind: str, code: str, lang: str):
     return html.Span(status.label(lang), className=f"status-badge status-{status.color}")
 
 
+# -- deadline clocks: the same words and colours on the application and the complaint pages -----
+CLOCK_STATE_TONE = {"on_track": "green", "due_soon": "amber", "overdue": "red", "paused": "slate"}
+
+
+def clock_days_text(left, lang: str) -> str:
+    """Working and calendar days left (``data.deadlines.DaysLeft``), "due today", or overdue by."""
+    from data.i18n import t
+
+    if left is None:
+        return ""
+    if left.calendar > 0:
+        return t("clock.days.left", lang, wd=left.working, cd=left.calendar)
+    if left.calendar == 0:
+        return t("clock.days.today", lang)
+    return t("clock.days.overdue", lang, wd=-left.working, cd=-left.calendar)
+
+
+def clock_state_label(state: str, met: bool | None, lang: str) -> tuple[str, str]:
+    """(label, tone) of a clock's state; a stopped clock says whether it was met."""
+    from data.i18n import t
+
+    if state == "stopped":
+        if met is True:
+            return t("clock.state.stopped_met", lang), "teal"
+        if met is False:
+            return t("clock.state.stopped_late", lang), "red"
+        return t("clock.state.stopped", lang), "slate"
+    return t(f"clock.state.{state}", lang), CLOCK_STATE_TONE.get(state, "slate")
+
+
 # -- the date picker's calendar in the user's language ----------------------------------------
 # dcc.DatePickerSingle (Dash 4) names months and weekdays with the date-fns locale it finds in
 # ``window.dateFns.locale`` (else English). A page puts ``calendar_locale(lang)`` in a dcc.Store

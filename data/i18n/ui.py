@@ -4,6 +4,23 @@ STRINGS = {
     "app.title": {"kk": "ҚТК — өтінімдер мен мерзімдер", "ru": "КЖК — заявки и сроки"},
     "app.brand": {"kk": "ҚТК · Мерзімдер", "ru": "КЖК · Сроки"},
     "nav.overview": {"kk": "Шолу", "ru": "Обзор"},
+    # a deadline clock, the same words on the application and the complaint pages
+    "clock.days.left": {
+        "kk": "{wd} жұмыс күні қалды ({cd} күнтізбелік күн)",
+        "ru": "Осталось {wd} раб. дн. ({cd} календ. дн.)",
+    },
+    "clock.days.today": {"kk": "Мерзімі — бүгін", "ru": "Срок — сегодня"},
+    "clock.days.overdue": {
+        "kk": "Мерзімі өтті: {wd} жұмыс күні ({cd} күнтізбелік күн)",
+        "ru": "Просрочено на {wd} раб. дн. ({cd} календ. дн.)",
+    },
+    "clock.state.on_track": {"kk": "Мерзімінде", "ru": "В срок"},
+    "clock.state.due_soon": {"kk": "Мерзімі жақын", "ru": "Срок скоро"},
+    "clock.state.overdue": {"kk": "Мерзімі өткен", "ru": "Просрочен"},
+    "clock.state.paused": {"kk": "Тоқтатылған", "ru": "Приостановлен"},
+    "clock.state.stopped_met": {"kk": "Мерзімінде орындалды", "ru": "Выполнен в срок"},
+    "clock.state.stopped_late": {"kk": "Кешігіп орындалды", "ru": "Выполнен с опозданием"},
+    "clock.state.stopped": {"kk": "Аяқталды", "ru": "Завершён"},
     "nav.admin": {"kk": "Әкімшілік", "ru": "Администрирование"},
     "lang.kk": {"kk": "Қазақша", "ru": "Қазақша"},
     "lang.ru": {"kk": "Русский", "ru": "Русский"},
