@@ -12,12 +12,23 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
-from dash import MATCH, Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import (
+    MATCH,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    dcc,
+    html,
+    no_update,
+)
 from flask import request
 
 from callbacks.context import current_lang, current_user, db, require
 from callbacks.ids import AuditPage as ids
 from callbacks.ids import IinReveal
+from callbacks.ui import refresh_grid_on
 from data.access import can
 from data.errors import DomainError
 from data.i18n import fmt_datetime, t
@@ -270,19 +281,7 @@ def export_link(filters_data: dict | None):
     return export_href(filters_data)
 
 
-# New filters: drop the grid's cached blocks and ask again from the first row.
-clientside_callback(
-    """function (filters, gridId) {
-        var api = window.dash_ag_grid && window.dash_ag_grid.getApi(gridId);
-        if (api) {
-            api.ensureIndexVisible(0, "top");
-            api.purgeInfiniteCache();
-        }
-    }""",
-    Input(ids.FILTERS, "data"),
-    State(ids.GRID, "id"),
-    prevent_initial_call=True,
-)
+refresh_grid_on(ids.FILTERS, ids.GRID)
 
 # Reset: the form back to "everything", the grid's column filters cleared.
 clientside_callback(

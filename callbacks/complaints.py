@@ -14,16 +14,26 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, clientside_callback, html, no_update
+from dash import (
+    ALL,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    html,
+    no_update,
+)
 
 from callbacks.context import current_lang, db, require, today_local
 from callbacks.ids import Complaints as ids
 from callbacks.ids import NewComplaint as new_ids
+from callbacks.ui import refresh_grid_on
 from data import complaints as service
 from data.clocks import load_context
 from data.errors import DomainError
-from data.models import utcnow
 from data.i18n import fmt_date, t
+from data.models import utcnow
 from data.queries.complaints import (
     ComplaintKpis,
     ComplaintRow,
@@ -256,18 +266,7 @@ clientside_callback(
     prevent_initial_call=True,
 )
 
-# New filters: drop the grid's cached blocks and ask again from the first row.
-clientside_callback(
-    """function (filters, gridId) {
-        var api = window.dash_ag_grid && window.dash_ag_grid.getApi(gridId);
-        if (api) { api.ensureIndexVisible(0, "top"); api.purgeInfiniteCache(); }
-        return window.dash_clientside.no_update;
-    }""",
-    Output(ids.FILTERS, "id"),
-    Input(ids.FILTERS, "data"),
-    State(ids.GRID, "id"),
-    prevent_initial_call=True,
-)
+refresh_grid_on(ids.FILTERS, ids.GRID)
 
 # A click on a row opens the complaint.
 clientside_callback(

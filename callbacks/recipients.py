@@ -10,6 +10,7 @@ from dash import Input, Output, State, callback, clientside_callback, html, no_u
 from callbacks.context import current_lang, db, require, today_local
 from callbacks.ids import Recipients as ids
 from callbacks.lists import fmt_count
+from callbacks.ui import refresh_grid_on
 from data.i18n import fmt_date, t
 from data.queries.recipients import RecipientRow, fetch_block, parse_filters
 from data.queries.registry import GridRequestError
@@ -144,16 +145,7 @@ def _int(value: Any, default: int) -> int:
         return default
 
 
-# New quick filters: drop the cached blocks and ask again from the first row.
-clientside_callback(
-    """function (filters, gridId) {
-        var api = window.dash_ag_grid && window.dash_ag_grid.getApi(gridId);
-        if (api) { api.ensureIndexVisible(0, "top"); api.purgeInfiniteCache(); }
-    }""",
-    Input(ids.FILTERS, "data"),
-    State(ids.GRID, "id"),
-    prevent_initial_call=True,
-)
+refresh_grid_on(ids.FILTERS, ids.GRID)
 
 # A click on the batch cell opens the batch; on the application cell, the application.
 clientside_callback(

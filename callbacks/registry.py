@@ -17,6 +17,7 @@ from dash import Input, Output, State, callback, clientside_callback, html, no_u
 
 from callbacks.context import current_lang, db, require, today_local
 from callbacks.ids import Registry as ids
+from callbacks.ui import refresh_grid_on
 from data.access import can
 from data.i18n import fmt_date, t
 from data.queries.registry import (
@@ -323,19 +324,7 @@ clientside_callback(
     prevent_initial_call=True,
 )
 
-# New filters: drop the grid's cached blocks and ask again from the first row.
-clientside_callback(
-    """function (filters, gridId) {
-        var api = window.dash_ag_grid && window.dash_ag_grid.getApi(gridId);
-        if (api) {
-            api.ensureIndexVisible(0, "top");
-            api.purgeInfiniteCache();
-        }
-    }""",
-    Input(ids.FILTERS, "data"),
-    State(ids.GRID, "id"),
-    prevent_initial_call=True,
-)
+refresh_grid_on(ids.FILTERS, ids.GRID)
 
 # A click on a row opens the application.
 clientside_callback(

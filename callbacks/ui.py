@@ -35,6 +35,23 @@ def status_badge(kind: str, code: str, lang: str):
     return html.Span(status.label(lang), className=f"status-badge status-{status.color}")
 
 
+# -- server-side grids (dash-ag-grid, infinite row model) ----------------------------------------
+def refresh_grid_on(filters_id: str, grid_id: str) -> None:
+    """New filters in the ``filters_id`` store: drop the grid's cached blocks and ask again from
+    the first row (a clientside callback; the rows themselves always come from the server)."""
+    from dash import Input, State, clientside_callback
+
+    clientside_callback(
+        """function (filters, gridId) {
+            var api = window.dash_ag_grid && window.dash_ag_grid.getApi(gridId);
+            if (api) { api.ensureIndexVisible(0, "top"); api.purgeInfiniteCache(); }
+        }""",
+        Input(filters_id, "data"),
+        State(grid_id, "id"),
+        prevent_initial_call=True,
+    )
+
+
 # -- deadline clocks: the same words and colours on the application and the complaint pages -----
 CLOCK_STATE_TONE = {"on_track": "green", "due_soon": "amber", "overdue": "red", "paused": "slate"}
 
