@@ -326,6 +326,7 @@ class Recipients:
     RESET = "recipients-reset"
     GO = "recipients-go"
     LINKS = "recipients-links"  # which cells open a page for this user
+    REVEAL = "recipients-reveal"  # the full IIN a click on a masked one showed (logged)
 
 
 class Reports:

@@ -6,12 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from dash import Input, Output, State, callback, clientside_callback, html, no_update
+from flask import request
+from sqlalchemy import select
 
 from callbacks.context import current_lang, db, require, today_local
 from callbacks.ids import Recipients as ids
 from callbacks.lists import fmt_count
 from callbacks.ui import refresh_grid_on
+from data.access import can
+from data.errors import DomainError
 from data.i18n import fmt_date, t
+from data.models import Recipient
+from data.queries.audit import reveal_iin
 from data.queries.recipients import RecipientRow, fetch_block, parse_filters
 from data.queries.registry import GridRequestError
 from data.statuses import WORKFLOWS
@@ -161,6 +167,29 @@ clientside_callback(
     State(ids.LINKS, "data"),
     prevent_initial_call=True,
 )
+
+@callback(
+    Output(ids.REVEAL, "children"),
+    Input(ids.GRID, "cellClicked"),
+    prevent_initial_call=True,
+)
+def reveal_masked_iin(cell: dict | None):
+    """A click on a masked IIN shows it in full to a user who may reveal it: permission and the
+    recipient's scope are checked on the server and the reveal is written to the audit trail."""
+    user = require("recipients.read")
+    if not isinstance(cell, dict) or cell.get("colId") != "iin" or "*" not in str(cell.get("value") or ""):
+        return no_update
+    if not can(user, "iin.reveal"):
+        return no_update
+    lang = current_lang()
+    try:
+        with db() as session:
+            value = reveal_iin(session, user, "recipient", cell.get("rowId"), ip=request.remote_addr)
+            name = session.scalar(select(Recipient.full_name).where(Recipient.id == int(cell["rowId"])))
+    except DomainError as error:
+        return html.Span(error.message(lang), className="text-danger")
+    return html.Span(t("listpage.recipients.revealed", lang, name=name or "", iin=value))
+
 
 # Reset the quick filters and the grid's column filters.
 clientside_callback(

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import flask_login
 import pytest
+from dash import no_update
 from sqlalchemy import func, select
 from werkzeug.exceptions import Forbidden
 
@@ -14,6 +15,7 @@ import app as app_module
 from callbacks import application as app_cb
 from callbacks import audit as audit_cb
 from callbacks import complaint as complaint_cb
+from callbacks import recipients as recipients_cb
 from callbacks.ids import IinReveal
 from data.access import IIN_FULL_ROLES, IIN_REVEAL_ROLES, PERMISSIONS, can
 from data.errors import DomainError
@@ -36,7 +38,7 @@ def page_db(session, monkeypatch):
         with session.begin_nested():
             yield session
 
-    for module in (app_cb, audit_cb, complaint_cb):
+    for module in (app_cb, audit_cb, complaint_cb, recipients_cb):
         monkeypatch.setattr(module, "db", scope)
     return session
 
@@ -217,3 +219,26 @@ def test_recipients_are_revealed_within_the_scope_too(page_db, monkeypatch):
     with pytest.raises(DomainError) as excinfo:
         reveal_iin(page_db, other, "recipient", recipient.id)
     assert excinfo.value.code == "audit_reveal_not_found"
+
+
+def test_a_click_on_a_masked_iin_in_the_recipients_grid_reveals_it_and_logs_it(page_db):
+    area = akimat(page_db)
+    recipient = Recipient(iin="920202400125", full_name="Ахметов Бекзат", category="budget_employee",
+                          akimat_id=area.id)
+    page_db.add(recipient)
+    page_db.flush()
+    admin = person(page_db, "adm.grid", "admin", department=None)
+    click = {"colId": "iin", "value": "92********25", "rowId": str(recipient.id), "rowIndex": 0}
+    with signed_in(admin, "ru"):
+        message = recipients_cb.reveal_masked_iin(click)
+        # other cells, or an IIN already shown in full, do nothing
+        assert recipients_cb.reveal_masked_iin({**click, "colId": "full_name"}) is no_update
+        assert recipients_cb.reveal_masked_iin({**click, "value": "920202400125"}) is no_update
+    assert "Ахметов Бекзат: ИИН 920202400125" in str(message)
+    entry = reveals(page_db, entity="recipient", entity_id=str(recipient.id))[0]
+    assert entry.actor_id == admin.id and entry.ip == "10.20.30.40"
+    # a reviewer sees IINs in full (no reveal needed): a click does nothing and logs nothing
+    reviewer = person(page_db, "rev.grid", "reviewer")
+    with signed_in(reviewer):
+        assert recipients_cb.reveal_masked_iin(click) is no_update
+    assert len(reveals(page_db, entity="recipient", entity_id=str(recipient.id))) == 1
