@@ -12,19 +12,38 @@ from datetime import date, datetime
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import (
+    ALL,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    dcc,
+    html,
+    no_update,
+)
 from werkzeug.exceptions import Forbidden
 
 from callbacks.audit import iin_value
 from callbacks.context import current_lang, current_user, db, require, today_local
 from callbacks.ids import ApplicationPage as ids
-from callbacks.ui import DATEFNS_LOCALE_JS, clock_days_text, clock_state_label, status_badge
+from callbacks.ui import (
+    DATEFNS_LOCALE_JS,
+    clock_days_text,
+    clock_state_label,
+    status_badge,
+)
 from data import application_service as service
 from data.config import LOCAL_TZ
 from data.errors import ConflictError, DomainError
 from data.explain import render as explain
 from data.i18n import catalogue, fmt_date, fmt_datetime, t
-from data.queries.application import ApplicationPage, application_page, status_and_version
+from data.queries.application import (
+    ApplicationPage,
+    application_page,
+    status_and_version,
+)
 from data.statuses import FIELD_TYPES, WORKFLOWS
 
 HIDDEN = {"display": "none"}

@@ -28,7 +28,7 @@ from flask import request
 from callbacks.context import current_lang, current_user, db, require
 from callbacks.ids import AuditPage as ids
 from callbacks.ids import IinReveal
-from callbacks.ui import refresh_grid_on
+from callbacks.ui import block_bounds, fmt_count, refresh_grid_on
 from data.access import can
 from data.errors import DomainError
 from data.i18n import fmt_datetime, t
@@ -51,9 +51,6 @@ BLOCK = 100
 
 
 # -- presentation helpers (also used by the page layout and the CSV route) ---------------------------
-def fmt_count(value: int) -> str:
-    return f"{value:,}".replace(",", "\u00a0")
-
 
 def action_label(code: str, lang: str) -> str:
     key = f"audit.action.{code}"
@@ -228,8 +225,7 @@ def load_rows(grid_request: dict | None, filters_data: dict | None):
     lang = current_lang()
     if not grid_request:
         return no_update, no_update
-    start = _int(grid_request.get("startRow"), 0)
-    end = _int(grid_request.get("endRow"), start + BLOCK)
+    start, end = block_bounds(grid_request, BLOCK)
     try:
         with db() as session:
             block = fetch_block(session, filters_from_json(filters_data), start, end,
@@ -248,12 +244,6 @@ def load_rows(grid_request: dict | None, filters_data: dict | None):
         count = t("audit.count_more", lang, count=fmt_count(block.count))
     return response, count
 
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return max(0, int(value))
-    except (TypeError, ValueError):
-        return default
 
 
 @callback(

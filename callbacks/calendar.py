@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import date
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx as dash_ctx, html, no_update
+from dash import ALL, Input, Output, State, callback, html, no_update
+from dash import ctx as dash_ctx
 from dash.exceptions import PreventUpdate
 
 from callbacks.context import current_lang, db, require, today_local
@@ -17,7 +18,14 @@ from data.clocks import load_calendar
 from data.config import LOCAL_TZ
 from data.errors import DomainError
 from data.i18n import fmt_date, fmt_datetime, t
-from data.queries.calendar import CalendarDay, YearView, change_override, day_category, result_message, year_view
+from data.queries.calendar import (
+    CalendarDay,
+    YearView,
+    change_override,
+    day_category,
+    result_message,
+    year_view,
+)
 
 
 @callback(

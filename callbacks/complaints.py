@@ -28,7 +28,7 @@ from dash import (
 from callbacks.context import current_lang, db, require, today_local
 from callbacks.ids import Complaints as ids
 from callbacks.ids import NewComplaint as new_ids
-from callbacks.ui import refresh_grid_on
+from callbacks.ui import block_bounds, fmt_count, refresh_grid_on
 from data import complaints as service
 from data.clocks import load_context
 from data.errors import DomainError
@@ -61,9 +61,6 @@ def dropdown_labels(lang: str) -> dict[str, str]:
 def problem_text(problem: FilterProblem, lang: str) -> str:
     return t(f"complaints.problem.{problem.code}", lang, value=problem.value)
 
-
-def fmt_count(value: int) -> str:
-    return f"{value:,}".replace(",", "\u00a0")
 
 
 def days_text(row: ComplaintRow, lang: str) -> str:
@@ -208,12 +205,6 @@ def update_filters(q, state, levels, statuses, due_from, due_to, current):
             others)
 
 
-def _int(value: Any, default: int) -> int:
-    try:
-        return max(0, int(value))
-    except (TypeError, ValueError):
-        return default
-
 
 @callback(
     Output(ids.GRID, "getRowsResponse"),
@@ -229,8 +220,7 @@ def load_rows(request: dict | None, filters_data: dict | None):
     if not request:
         return no_update, no_update
     filters = filters_from_json(filters_data)
-    start = _int(request.get("startRow"), 0)
-    end = _int(request.get("endRow"), start + BLOCK)
+    start, end = block_bounds(request, BLOCK)
     try:
         with db() as session:
             block = fetch_block(session, query_context(session, user, today_local()), filters, start, end,

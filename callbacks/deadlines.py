@@ -6,16 +6,13 @@ from dash import Input, Output, callback, dcc, html
 
 from callbacks.context import current_lang, db, require, today_local
 from callbacks.ids import Deadlines as ids
-from callbacks.ui import kpi_card
+from callbacks.ui import fmt_count, kpi_card
 from data.i18n import fmt_date, t
 from data.queries.deadlines import BUCKETS, Board, BoardItem, deadline_board
 from data.queries.registry import calendar
 
 BUCKET_TONE = {"overdue": "red", "today": "amber", "tomorrow": "amber", "week": "blue"}
 
-
-def fmt_count(value: int) -> str:
-    return f"{value:,}".replace(",", "\u00a0")
 
 
 def tomorrow_key(board: Board) -> str:

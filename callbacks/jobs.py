@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx as dash_ctx, html, no_update
+from dash import ALL, Input, Output, State, callback, html, no_update
+from dash import ctx as dash_ctx
 from dash.exceptions import PreventUpdate
 from flask import request
 
@@ -18,8 +19,16 @@ from callbacks.context import current_lang, db, require
 from callbacks.ids import Jobs as ids
 from data.config import LOCAL_TZ
 from data.i18n import fmt_datetime, t
-from data.job_history import JobInfo, RunRow, any_running, failing_jobs, list_jobs, recent_runs, request_run
-from data.job_history import schedule_in_words
+from data.job_history import (
+    JobInfo,
+    RunRow,
+    any_running,
+    failing_jobs,
+    list_jobs,
+    recent_runs,
+    request_run,
+    schedule_in_words,
+)
 from data.models.base import utcnow
 from jobs.runner import JOBS, UnknownJob
 

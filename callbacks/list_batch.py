@@ -12,8 +12,7 @@ from flask import request
 
 from callbacks.context import current_lang, db, require, today_local
 from callbacks.ids import ListBatchPage as ids
-from callbacks.lists import fmt_count
-from callbacks.ui import status_badge
+from callbacks.ui import fmt_count, status_badge
 from data.config import LOCAL_TZ
 from data.i18n import fmt_date, fmt_datetime, t
 from data.models import User

@@ -14,6 +14,7 @@ from dash import Input, Output, State, callback, html, no_update
 
 from callbacks.context import current_lang, current_user, db, require, today_local
 from callbacks.ids import Lists as ids
+from callbacks.ui import fmt_count
 from data.i18n import fmt_date, fmt_datetime, t
 from data.imports.errors import file_error_message
 from data.queries.lists import BatchRow, get_batch, list_batches
@@ -21,9 +22,6 @@ from data.queries.lists import BatchRow, get_batch, list_batches
 BATCH_COLORS = {"received": "slate", "validated": "sky", "loaded": "green", "rejected": "red"}
 TIMING_COLORS = {"on_time": "green", "late": "amber", "open": "blue", "overdue": "red"}
 
-
-def fmt_count(value: int) -> str:
-    return f"{value:,}".replace(",", "\u00a0")
 
 
 def fmt_size(size: int) -> str:

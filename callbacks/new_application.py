@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, Patch, State, callback, clientside_callback, dcc, html, no_update
+from dash import (
+    ALL,
+    Input,
+    Output,
+    Patch,
+    State,
+    callback,
+    clientside_callback,
+    dcc,
+    html,
+    no_update,
+)
 
 from callbacks.context import current_lang, db, require
 from callbacks.ids import NewApplication as ids

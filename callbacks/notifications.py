@@ -12,7 +12,6 @@ from data.config import LOCAL_TZ
 from data.i18n import fmt_datetime, t
 from data.notifications import list_notifications, mark_all_read, unread_count
 
-
 ITEM_PATHS = {"application": "/applications/{id}", "complaint": "/complaints/{id}"}
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, ctx as dash_ctx, html
+from dash import Input, Output, callback, html
+from dash import ctx as dash_ctx
 from dash.exceptions import PreventUpdate
 
 from callbacks.context import db, require, today_local

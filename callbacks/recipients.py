@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from callbacks.context import current_lang, db, require, today_local
 from callbacks.ids import Recipients as ids
-from callbacks.lists import fmt_count
-from callbacks.ui import refresh_grid_on
+from callbacks.ui import block_bounds, fmt_count, refresh_grid_on
 from data.access import can
 from data.errors import DomainError
 from data.i18n import fmt_date, t
@@ -130,8 +129,7 @@ def load_rows(request: dict | None, filters_data: dict | None):
     if not request:
         return no_update, no_update
     filters, _bad = parse_filters(dict(filters_data or {}))
-    start = _int(request.get("startRow"), 0)
-    end = _int(request.get("endRow"), start + BLOCK)
+    start, end = block_bounds(request, BLOCK)
     try:
         with db() as session:
             block = fetch_block(session, user, today_local(), filters, start, end,
@@ -143,12 +141,6 @@ def load_rows(request: dict | None, filters_data: dict | None):
         else t("listpage.recipients.count", lang, count=fmt_count(block.count))
     return {"rowData": [grid_row(r, lang) for r in block.rows], "rowCount": block.count}, count
 
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return max(0, int(value))
-    except (TypeError, ValueError):
-        return default
 
 
 refresh_grid_on(ids.FILTERS, ids.GRID)

@@ -17,7 +17,7 @@ from dash import Input, Output, State, callback, clientside_callback, html, no_u
 
 from callbacks.context import current_lang, db, require, today_local
 from callbacks.ids import Registry as ids
-from callbacks.ui import refresh_grid_on
+from callbacks.ui import block_bounds, fmt_count, refresh_grid_on
 from data.access import can
 from data.i18n import fmt_date, t
 from data.queries.registry import (
@@ -39,9 +39,6 @@ BLOCK = 100
 
 
 # -- presentation helpers (also used by the page layout) -------------------------------------------
-def fmt_count(value: int) -> str:
-    return f"{value:,}".replace(",", "\u00a0")
-
 
 def days_text(row: RegistryRow, lang: str, *, short: bool = True) -> str:
     """Days left (or, negative, overdue), working and calendar: short for the grid cell, a
@@ -233,8 +230,7 @@ def load_rows(request: dict | None, filters_data: dict | None, grid_state: dict 
     if not request:
         return no_update, no_update, no_update
     filters = replace(filters_from_json(filters_data), sort=None)  # the sort is the grid's
-    start = _int(request.get("startRow"), 0)
-    end = _int(request.get("endRow"), start + BLOCK)
+    start, end = block_bounds(request, BLOCK)
     sort_model = request.get("sortModel") or None
     filter_model = request.get("filterModel") or None
     try:
@@ -255,12 +251,6 @@ def load_rows(request: dict | None, filters_data: dict | None, grid_state: dict 
     state = {"sort": with_sort(RegistryFilters(), sort).sort or "", "filter": filter_model or {}}
     return response, count, (state if state != grid_state else no_update)
 
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return max(0, int(value))
-    except (TypeError, ValueError):
-        return default
 
 
 @callback(

@@ -36,6 +36,23 @@ def status_badge(kind: str, code: str, lang: str):
 
 
 # -- server-side grids (dash-ag-grid, infinite row model) ----------------------------------------
+def fmt_count(value: int) -> str:
+    """12345 -> "12 345" (a no-break space between thousands, as both languages write them)."""
+    return f"{value:,}".replace(",", "\u00a0")
+
+
+def block_bounds(request: dict, block: int) -> tuple[int, int]:
+    """The [start, end) rows an AG Grid infinite-model request asks for; junk reads as the first block."""
+    def number(value, default: int) -> int:
+        try:
+            return max(0, int(value))
+        except (TypeError, ValueError):
+            return default
+
+    start = number(request.get("startRow"), 0)
+    return start, number(request.get("endRow"), start + block)
+
+
 def refresh_grid_on(filters_id: str, grid_id: str) -> None:
     """New filters in the ``filters_id`` store: drop the grid's cached blocks and ask again from
     the first row (a clientside callback; the rows themselves always come from the server)."""
