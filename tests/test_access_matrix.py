@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import re
 import sys
 from collections.abc import Iterator
@@ -28,15 +27,16 @@ from typing import Any
 
 import dash
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 import app as ktk
 from data.access import PERMISSIONS, can, scope_batches, scope_recipients
-from data.config import LOCAL_TZ, database_url
-from data.db import make_engine
+from data.config import LOCAL_TZ
 from data.i18n import t
 from data.models import User
 from routes.auth import PUBLIC_PATHS, PUBLIC_PREFIXES
+from tests.module_db import engine_of, load_demo, module_database
+from tests.signin import csrf_of, form_sign_in  # noqa: F401 - csrf_of: tests/test_faults.py takes it from here
 
 PASSWORD = "Demo-2026!"
 ROLE_USERS = {"reviewer": "reviewer01", "manager": "manager01", "akimat": "akimat_astana", "admin": "admin"}
@@ -45,26 +45,6 @@ DEMO_TODAY = date(2026, 11, 20)
 
 
 # -- the demo site ---------------------------------------------------------------------------
-def _demo_url(tmp_path_factory, name: str) -> tuple[str, Any]:
-    base = database_url() if os.environ.get("DATABASE_URL") else ""
-    if base.startswith("postgresql"):
-        schema = f"ktk_{name}_{os.getpid()}"
-        admin = create_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in base else "?"
-
-        def drop() -> None:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            admin.dispose()
-
-        return f"{base}{sep}options=-csearch_path%3D{schema}", drop
-    path = tmp_path_factory.mktemp(name) / "site.sqlite3"
-    return f"sqlite:///{path}", lambda: None
-
-
 @dataclass
 class Site:
     url: str
@@ -83,36 +63,24 @@ class Site:
 def site(tmp_path_factory) -> Iterator[Site]:
     """A migrated demo database with passwords set; the app (DATABASE_URL) pointed at it."""
     from data.bootstrap import prepare_embedded
-    from data.demo import generate_demo
-    from data.migrate import upgrade_database
+    from data.db import get_engine
+    from data.demo import CHUNK
 
-    url, drop = _demo_url(tmp_path_factory, "site")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DATABASE_URL", url)
-    mp.setenv("KTK_SCHEDULER", "off")
-    engine = make_engine(url)
-    upgrade_database(engine)
-    generate_demo(engine, applications=150, seed=8, today=DEMO_TODAY)
-    prepare_embedded()  # the demo users' password hashes, as `make run` does
-    try:
-        yield Site(url, engine)
-    finally:
-        from data.db import get_engine
-
-        get_engine().dispose()  # the app's engine of this database (DATABASE_URL still set)
-        mp.undo()
-        engine.dispose()
-        drop()
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+    with module_database(tmp_path_factory, "site") as url, engine_of(url) as engine:
+        mp = pytest.MonkeyPatch()
+        mp.setenv("DATABASE_URL", url)
+        mp.setenv("KTK_SCHEDULER", "off")
+        try:
+            load_demo(url, 150, seed=8, today=DEMO_TODAY, chunk_size=CHUNK)
+            prepare_embedded()  # the demo users' password hashes, as `make run` does
+            yield Site(url, engine)
+        finally:
+            get_engine().dispose()  # the app's engine of this database (DATABASE_URL still set)
+            mp.undo()
 
 
 def sign_in(client, username: str, password: str = PASSWORD, lang: str = "kk"):
-    client.set_cookie("lang", lang)
-    token = csrf_of(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"csrf": token, "username": username, "password": password, "next": "/"})
+    return form_sign_in(client, username, password, lang=lang)
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import timedelta
 
-import flask_login
 import pytest
 from dash import html, no_update
 from sqlalchemy import func, select
 from werkzeug.exceptions import Forbidden
 
-import app as app_module
 from callbacks import application as cb
 from callbacks.context import today_local
 from callbacks.ids import ApplicationPage as ids
@@ -30,9 +28,9 @@ from data.models import Application, Complaint, Guarantor, StatusEvent, User
 from data.models.audit import AuditEntry
 from data.queries.application import application_page
 from data.workflows import create_complaint, transition
-from routes.auth import WebUser
 from tests.conftest import local
 from tests.factories import item_in, new_item
+from tests.signin import signed_in
 
 # load_page's outputs, by position
 HEADER, DUE, DETAILS, CLOCKS, HISTORY, COMPLAINTS, STATE, VERSION, STATUS_CARD, STATUS_NOTE, STATUS_FORM, TARGETS, \
@@ -51,14 +49,6 @@ def page_db(session, monkeypatch):
 
     monkeypatch.setattr(cb, "db", scope)
     return session
-
-
-@contextmanager
-def signed_in(user: User, lang: str = "kk"):
-    with app_module.server.test_request_context("/_dash-update-component", method="POST",
-                                                headers={"Cookie": f"lang={lang}"}):
-        flask_login.login_user(WebUser(user))
-        yield
 
 
 def staff(session, username: str, role: str = "reviewer", department: str | None = "review") -> User:

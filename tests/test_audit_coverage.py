@@ -15,16 +15,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
 from data import application_service, auth, calendar_admin
 from data import complaints as complaint_service
-from data.config import database_url
 from data.db import make_engine
 from data.imports import import_list, load_batch
-from data.migrate import upgrade_database
 from data.models import Application, ListBatch, Recipient, User
 from data.models.audit import AuditEntry
 from data.queries import calendar as calendar_queries
@@ -35,6 +33,8 @@ from tests.conftest import local
 from tests.factories import akimat as astana
 from tests.factories import new_item
 from tests.factories import user as make_user
+from tests.module_db import engine_of, module_database
+from tests.signin import form_sign_in
 from tests.test_imports_support import akimat as new_akimat
 from tests.test_imports_support import kk_row, person, write_xlsx
 
@@ -257,28 +257,12 @@ def test_no_code_path_updates_or_deletes_audit_rows():
 # -- routes: sign-in, sign-out, exports (a database of their own) ----------------------------------------------
 @pytest.fixture(scope="module")
 def web_db(tmp_path_factory):
-    url = database_url() if os.environ.get("DATABASE_URL") else ""
-    admin_engine = schema = None
-    if url.startswith("postgresql"):
-        schema = f"ktk_auditcov_{os.getpid()}"
-        admin_engine = create_engine(url)
-        with admin_engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('auditcov') / 'web.sqlite3'}"
-    engine = make_engine(url)
-    upgrade_database(engine)
-    with Session(engine) as s:
-        auth.create_user(s, "aud.webadmin", "Әкімші Тексеру", "admin", PASSWORD)
-        auth.create_user(s, "aud.webman", "Басшы Тексеру", "manager", PASSWORD)
-        s.commit()
-    yield url, engine
-    engine.dispose()
-    if admin_engine is not None:
-        with admin_engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin_engine.dispose()
+    with module_database(tmp_path_factory, "auditcov") as url, engine_of(url) as engine:
+        with Session(engine) as s:
+            auth.create_user(s, "aud.webadmin", "Әкімші Тексеру", "admin", PASSWORD)
+            auth.create_user(s, "aud.webman", "Басшы Тексеру", "manager", PASSWORD)
+            s.commit()
+        yield url, engine
 
 
 @pytest.fixture
@@ -290,10 +274,7 @@ def client(web_db, monkeypatch):
 
 
 def sign_in(client, username: str, password: str = PASSWORD):
-    page = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    return client.post("/login", data={"csrf": token, "username": username, "password": password, "next": "/"},
-                       environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    return form_sign_in(client, username, password, remote_addr="10.9.8.7")
 
 
 def web_rows(engine, action: str) -> list[AuditEntry]:

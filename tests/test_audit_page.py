@@ -7,7 +7,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-import flask_login
 import pytest
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
@@ -20,7 +19,7 @@ from data.models import User
 from data.models.audit import AuditEntry
 from data.queries import audit as q
 from data.queries.registry import GridRequestError
-from routes.auth import WebUser
+from tests.signin import signed_in
 
 PERIOD = {"from": "01.01.2031", "to": "31.01.2031"}
 
@@ -35,14 +34,6 @@ def page_db(session, monkeypatch):
     monkeypatch.setattr(cb, "db", scope)
     monkeypatch.setattr(audit_page, "db", scope)
     return session
-
-
-@contextmanager
-def signed_in(user: User, lang: str = "kk"):
-    with app_module.server.test_request_context("/_dash-update-component", method="POST",
-                                                headers={"Cookie": f"lang={lang}"}):
-        flask_login.login_user(WebUser(user))
-        yield
 
 
 def person(session, username: str, role: str, full_name: str | None = None) -> User:

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -21,9 +19,9 @@ import routes.audit_export as audit_export
 import routes.auth as auth_routes
 from callbacks.ids import AuditPage as ids
 from data import auth
-from data.config import database_url
 from data.db import make_engine
-from data.migrate import upgrade_database
+from tests.module_db import engine_of, module_database
+from tests.signin import session_sign_in as signed_in
 
 
 PASSWORD = "Error-Pages-2026!"
@@ -32,43 +30,18 @@ INCIDENT = re.compile(r"[0-9a-f]{12}")
 
 @pytest.fixture(scope="module")
 def error_db(tmp_path_factory):
-    url = database_url() if os.environ.get("DATABASE_URL") else ""
-    admin_engine = schema = None
-    if url.startswith("postgresql"):
-        schema = f"ktk_errors_{os.getpid()}"
-        admin_engine = create_engine(url)
-        with admin_engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('errors') / 'errors.sqlite3'}"
-    engine = make_engine(url)
-    upgrade_database(engine)
-    with Session(engine) as s:
-        admin = auth.create_user(s, "err.admin", "Әкімші Қате", "admin", PASSWORD)
-        s.commit()
-        admin_id = admin.id
-    yield url, admin_id
-    engine.dispose()
-    if admin_engine is not None:
-        with admin_engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin_engine.dispose()
+    with module_database(tmp_path_factory, "errors") as url, engine_of(url) as engine:
+        with Session(engine) as s:
+            admin = auth.create_user(s, "err.admin", "Әкімші Қате", "admin", PASSWORD)
+            s.commit()
+            admin_id = admin.id
+        yield url, admin_id
 
 
 @pytest.fixture
 def client(error_db, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", error_db[0])
     return app_module.server.test_client()
-
-
-def signed_in(client, user_id: int, lang: str = "kk"):
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-        session["seen"] = int(time.time())
-    client.set_cookie("lang", lang)
-    return client
 
 
 def grid_request() -> dict:

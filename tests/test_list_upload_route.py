@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import itertools
 import os
-import time
 from urllib.parse import quote
 
 import openpyxl
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from data import config
 from data.models import ListBatch, Recipient, User
+from tests.signin import session_sign_in as sign_in
 from tests.test_imports_support import (
     RU_HEADERS,
     akimat,
@@ -58,14 +58,6 @@ def people(engine):
         s.add_all(users.values())
         s.commit()
     return type("People", (), {"a": a, "b": b, **users})
-
-
-def sign_in(client, user: User, lang: str = "kk") -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
-        session["seen"] = int(time.time())
-    client.set_cookie("lang", lang)
 
 
 def post_file(client, content: bytes, name: str, akimat_id=None, origin: str | None = ORIGIN, **headers):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from data.access import PERMISSIONS
 from data.models import User
 from data.models.audit import AuditEntry
+from tests.signin import session_sign_in
 from tests.test_registry import (  # noqa: F401 - fixtures
     AWKWARD,
     TODAY,
@@ -39,11 +39,7 @@ def client(registry_url, monkeypatch):
 
 def sign_in(client, world, username: str, lang: str = "kk") -> User:
     user = world.user(username)
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
-        session["seen"] = int(time.time())
-    client.set_cookie("lang", lang)
+    session_sign_in(client, user, lang)
     return user
 
 

@@ -4,7 +4,6 @@ expired, every download in the audit trail. Runs on the database of tests/test_r
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -15,6 +14,7 @@ from data import report_runs
 from data.models import User
 from data.models.audit import AuditEntry
 from data.models.report_run import ReportRun
+from tests.signin import session_sign_in
 from tests.test_report_runs import (  # noqa: F401 - fixtures
     NOW,
     folder,
@@ -22,6 +22,7 @@ from tests.test_report_runs import (  # noqa: F401 - fixtures
     rengine,
     reports_url,
     submit,
+    user,
 )
 
 
@@ -34,14 +35,9 @@ def client(reports_url, folder, monkeypatch):
 
 
 def sign_in(client, engine, username: str, lang: str = "kk") -> User:
-    with Session(engine) as s:
-        user = s.scalar(select(User).where(User.username == username))
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
-        session["seen"] = int(time.time())
-    client.set_cookie("lang", lang)
-    return user
+    found = user(engine, username)
+    session_sign_in(client, found, lang)
+    return found
 
 
 @pytest.fixture

@@ -14,19 +14,17 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import create_engine, delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from data import report_runs
-from data.config import LOCAL_TZ, database_url
-from data.db import make_engine
-from data.demo import generate_demo
+from data.config import LOCAL_TZ
 from data.errors import DomainError
-from data.migrate import upgrade_database
 from data.models import User
 from data.models.audit import AuditEntry
 from data.models.jobs import JobRun
 from data.models.report_run import ReportRun
+from tests.module_db import engine_of, load_demo, module_database
 
 TODAY = date(2026, 3, 19)  # Thursday
 NOW = datetime(2026, 3, 19, 11, 0, tzinfo=LOCAL_TZ)
@@ -36,34 +34,15 @@ N = 300
 
 @pytest.fixture(scope="module")
 def reports_url(tmp_path_factory):
-    base = database_url() if os.environ.get("DATABASE_URL") else ""
-    if base.startswith("postgresql"):
-        schema = f"ktk_reports_{os.getpid()}"
-        admin = create_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in base else "?"
-        url = f"{base}{sep}options=-csearch_path%3D{schema}"
-    else:
-        admin = schema = None
-        url = f"sqlite:///{tmp_path_factory.mktemp('reports') / 'reports.sqlite3'}"
-    eng = make_engine(url)
-    upgrade_database(eng)
-    generate_demo(eng, N, seed=11, today=TODAY, chunk_size=300)
-    eng.dispose()
-    yield url
-    if admin is not None:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with module_database(tmp_path_factory, "report_runs") as url:
+        load_demo(url, N, seed=11, today=TODAY, chunk_size=300)
+        yield url
 
 
 @pytest.fixture(scope="module")
 def rengine(reports_url):
-    eng = make_engine(reports_url)
-    yield eng
-    eng.dispose()
+    with engine_of(reports_url) as eng:
+        yield eng
 
 
 @pytest.fixture
