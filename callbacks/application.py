@@ -23,9 +23,10 @@ from dash import (
     html,
     no_update,
 )
+from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 
-from callbacks.audit import iin_value
+from callbacks.audit import iin_value, may_reveal
 from callbacks.context import current_lang, current_user, db, require, today_local
 from callbacks.ids import ApplicationPage as ids
 from callbacks.ui import (
@@ -39,6 +40,7 @@ from data.config import LOCAL_TZ
 from data.errors import ConflictError, DomainError
 from data.explain import render as explain
 from data.i18n import catalogue, fmt_date, fmt_datetime, t
+from data.models import Guarantor
 from data.queries.application import (
     ApplicationPage,
     application_page,
@@ -141,7 +143,9 @@ def render_due(view: ApplicationPage, lang: str) -> dbc.Card:
                     className=f"apppage-card apppage-due-card tone-{tone}")
 
 
-def render_details(view: ApplicationPage, lang: str) -> html.Div:
+def render_details(view: ApplicationPage, lang: str, guarantor_ids: list[int] | None = None) -> html.Div:
+    """``guarantor_ids`` (in the order of ``view.guarantors``): given to a user who sees IINs
+    masked and may reveal one, each guarantor's IIN gets the logged "show" too."""
     id_label = t("apppage.f.bin" if view.kind == "correction" else "apppage.f.iin", lang)
     applicant = [
         (t("apppage.f.name", lang), view.applicant_name),
@@ -200,17 +204,31 @@ def render_details(view: ApplicationPage, lang: str) -> html.Div:
         card("apppage.section.review", _rows(review), wide=True),
     ]
     if view.kind == "rent_to_own":
-        cards += [card("apppage.section.guarantors", _guarantors(view, lang)),
+        cards += [card("apppage.section.guarantors", _guarantors(view, lang, guarantor_ids)),
                   card("apppage.section.documents", _documents(view, lang))]
     return html.Div(cards, className="apppage-details")
 
 
-def _guarantors(view: ApplicationPage, lang: str):
+def guarantor_ids(session, view: ApplicationPage, user) -> list[int]:
+    """The guarantors' ids in the page's order, for a user who may reveal their masked IINs
+    (nobody else needs them: a full or a plain masked IIN is shown as it is)."""
+    if view.kind != "rent_to_own" or not view.guarantors or not may_reveal(user):
+        return []
+    return list(session.scalars(select(Guarantor.id).where(Guarantor.application_id == view.id)
+                                .order_by(Guarantor.id)))
+
+
+def _guarantors(view: ApplicationPage, lang: str, ids_in_order: list[int] | None = None):
     if not view.guarantors:
         return html.Div(t("apppage.no_guarantors", lang), className="text-muted")
+    revealable = ids_in_order if ids_in_order and len(ids_in_order) == len(view.guarantors) else None
+    rows = []
+    for index, (iin, name) in enumerate(view.guarantors):
+        shown = iin_value(iin, "guarantor", revealable[index], lang) if revealable else iin
+        rows.append(html.Tr([html.Td(shown, className="font-monospace"), html.Td(name)]))
     return html.Table(
         [html.Thead(html.Tr([html.Th(t("apppage.f.iin", lang)), html.Th(t("apppage.f.name", lang))])),
-         html.Tbody([html.Tr([html.Td(iin, className="font-monospace"), html.Td(name)]) for iin, name in view.guarantors])],
+         html.Tbody(rows)],
         className="table table-sm apppage-table mb-0",
     )
 
@@ -459,6 +477,7 @@ def load_page(app_id, refresh):
                     [], HIDDEN)
         can_act = service.may_change_status(user, view)
         reviewers = service.reviewer_choices(session) if service.may_assign(user) else []
+        revealable = guarantor_ids(session, view, user)
     offered = target_options(view, lang)
     if can_act and offered:
         status_style, note, form_style = SHOWN, t("apppage.status_form.hint", lang), SHOWN
@@ -475,8 +494,9 @@ def load_page(app_id, refresh):
     note_style = SHOWN if service.may_add_note(user) else HIDDEN
     version = view.version if not refresh else no_update
     return (
-        render_header(view, lang), render_due(view, lang), render_details(view, lang), render_clocks(view, lang),
-        render_history(view, lang), render_complaints(view, lang), {"kind": view.kind, "status": view.status},
+        render_header(view, lang), render_due(view, lang), render_details(view, lang, revealable),
+        render_clocks(view, lang), render_history(view, lang), render_complaints(view, lang),
+        {"kind": view.kind, "status": view.status},
         version, status_style, note, form_style, offered if can_act else [], assign_style, current, assign_options,
         note_style,
     )

@@ -4,10 +4,14 @@ The grid uses AG Grid's infinite row model: each block request reaches ``load_ro
 asks ``data.queries.audit`` for those rows only (sorted and paged in SQL). The form's filters
 live in a store; a change purges the grid's cache (clientside) so it asks again. A row click
 shows the entry's details (before → after as a small table), read again on the server. There is
-no edit or delete anywhere: the trail is append-only, down to the database triggers.
+no edit or delete anywhere: the trail is append-only, down to the database triggers. A row's
+detail is shown in the reader's language (``detail_text``: a stored message key and parameters
+through the translation table; older rows' plain text as stored).
 """
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,8 +34,10 @@ from callbacks.ids import AuditPage as ids
 from callbacks.ids import IinReveal
 from callbacks.ui import block_bounds, fmt_count, refresh_grid_on
 from data.access import can
+from data.audit import parse_message
+from data.config import LOCAL_TZ
 from data.errors import DomainError
-from data.i18n import fmt_datetime, t
+from data.i18n import fmt_date, fmt_datetime, t
 from data.queries.audit import (
     AuditRow,
     FilterProblem,
@@ -81,6 +87,50 @@ def entity_text(row: AuditRow, lang: str) -> str:
     return label
 
 
+def _param_text(value: Any) -> Any:
+    """A message parameter as shown: ISO dates and moments as dd.mm.yyyy [HH:MM] (local time)."""
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[:4].isdigit():
+        try:
+            if len(value) == 10:
+                return fmt_date(date.fromisoformat(value))
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return fmt_datetime(moment.astimezone(LOCAL_TZ) if moment.tzinfo else moment)
+    return "—" if value is None else value
+
+
+def _fact_label(name: str, lang: str) -> str:
+    key = f"audit.fact.{name}"
+    text = t(key, lang)
+    return name if text == key else text
+
+
+def _fact_value(value: Any, lang: str) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{key}={plain(inner)}" for key, inner in value.items()) or t("audit.fact.none", lang)
+    return plain(value)
+
+
+def detail_text(detail: str | None, lang: str) -> str:
+    """A row's detail in the reader's language: a stored message (key and parameters) through the
+    translation table; the JSON facts of an export or a download with their names translated; the
+    plain text of an older row as stored."""
+    message = parse_message(detail)
+    if message is not None:
+        key, params = message
+        text = t(key, lang, **{name: _param_text(value) for name, value in params.items()})
+        return (detail or "") if text == key else text  # a key this version does not know: as stored
+    if detail and detail.startswith("{"):
+        try:
+            facts = json.loads(detail)
+        except ValueError:
+            facts = None
+        if isinstance(facts, dict) and facts:
+            return "; ".join(f"{_fact_label(name, lang)}: {_fact_value(value, lang)}" for name, value in facts.items())
+    return detail or ""
+
+
 def _md_escape(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|" else ch for ch in text)
 
@@ -105,7 +155,7 @@ def grid_row(row: AuditRow, lang: str, full_iins: bool) -> dict[str, Any]:
         "entity": f"[{_md_escape(entity)}]({row.link})" if row.link else _md_escape(entity),
         "entity_id": row.entity_id or "",
         "change": _shown(summary(row), full_iins),
-        "detail": _shown(row.detail, full_iins),
+        "detail": _shown(detail_text(row.detail, lang), full_iins),
         "ip": row.ip or "",
     }
 
@@ -155,7 +205,8 @@ def details_panel(row: AuditRow | None, lang: str, full_iins: bool, entry_id: An
         facts.append((t("audit.col.entity", lang),
                       dcc.Link(target, href=row.link) if row.link else target))
     if row.detail:
-        facts.append((t("audit.col.detail", lang), html.Span(_shown(row.detail, full_iins), className="audit-pre")))
+        facts.append((t("audit.col.detail", lang), html.Span(_shown(detail_text(row.detail, lang), full_iins),
+                                                             className="audit-pre")))
     if row.ip:
         facts.append((t("audit.col.ip", lang), row.ip))
     items = []

@@ -97,8 +97,8 @@ def notify_command(batch_id: int, sent: str | None, lang: str) -> None:
             missing = False
             result = notify_recipients(session, batch_id=batch_id, sent_at=sent_at)
             audit.record(session, "recipients_notified", entity="list_batch", entity_id=batch_id,
-                         detail=f"sent_at={sent_at.isoformat()} notified={result.count} "
-                                f"skipped={len(result.skipped)} (command line)")
+                         detail=audit.message("audit.msg.recipients_notified.cli", sent_at=sent_at.isoformat(),
+                                              notified=result.count, skipped=len(result.skipped)))
     if missing:
         fail(t("import.cli.no_batch", lang, batch_id=batch_id))
     click.echo(t("import.cli.notified", lang, count=result.count, skipped=len(result.skipped)))

@@ -124,17 +124,19 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
     user = session.scalar(select(User).where(User.username == name))
     if user is None or not user.is_active or not user.password_hash:
         _verify(_DUMMY_HASH, password)
-        audit.record(session, "sign_in_failed", actor_name=name, detail="unknown or inactive user", ip=ip)
+        audit.record(session, "sign_in_failed", actor_name=name, detail=audit.message("audit.msg.sign_in.unknown_user"),
+                     ip=ip)
         return SignIn(None, "bad_credentials")
     if user.locked_until is not None and user.locked_until > now:
         user.failed_logins += 1
-        audit.record(session, "sign_in_failed", actor=user, detail="locked", ip=ip)
+        audit.record(session, "sign_in_failed", actor=user, detail=audit.message("audit.msg.sign_in.locked"), ip=ip)
         return SignIn(None, "locked")
     if not _verify(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILURES:
             user.locked_until = now + LOCKOUT
-        audit.record(session, "sign_in_failed", actor=user, detail=f"wrong password #{user.failed_logins}", ip=ip)
+        audit.record(session, "sign_in_failed", actor=user, ip=ip,
+                     detail=audit.message("audit.msg.sign_in.wrong_password", attempt=user.failed_logins))
         return SignIn(None, "locked" if user.locked_until and user.locked_until > now else "bad_credentials")
     user.failed_logins = 0
     user.locked_until = None

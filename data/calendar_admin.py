@@ -58,8 +58,8 @@ def _audit(session: Session, actor: User | None, day: date, action: str, kind: s
     deadlines it moved."""
     audit.record(session, "calendar_override", actor=actor, entity="calendar", entity_id=day.isoformat(),
                  before=before, after=after,
-                 detail=f"{action} {day.isoformat()} {kind or ''}: {recomputed.moved} of {recomputed.checked} "
-                        f"open deadlines moved")
+                 detail=audit.message(f"audit.msg.calendar_override.{kind if action == 'set' else action}",
+                                      day=day.isoformat(), moved=recomputed.moved, checked=recomputed.checked))
 
 
 def list_overrides(session: Session, year: int | None = None) -> list[CalendarOverride]:

@@ -159,7 +159,8 @@ def expire_recipients(session: Session, today: date, *, at: datetime | None = No
             session.expire(obj)
     # One audit row for the whole set-based change (the history has one event per recipient).
     audit.record(session, "recipients_expired", entity="recipient", before={"status": "notified"},
-                 after={"status": "expired", "count": marked}, detail=f"window ended before {today.isoformat()}")
+                 after={"status": "expired", "count": marked},
+                 detail=audit.message("audit.msg.recipients_expired", day=today.isoformat()))
     return marked
 
 

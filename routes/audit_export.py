@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from flask import Flask, Response, request, stream_with_context
 
-from callbacks.audit import action_label, actor_text, entity_text
+from callbacks.audit import action_label, actor_text, detail_text, entity_text
 from callbacks.context import current_lang, require, today_local
 from data import audit
 from data.access import can
@@ -65,7 +65,7 @@ def export_audit():
                 after = json.dumps(row.after, ensure_ascii=False) if row.after is not None else ""
                 writer.writerow([neutralize(c) for c in (
                     row.id, fmt_datetime(row.local_at), actor_text(row, lang), action_label(row.action, lang),
-                    entity_text(row, lang), shown(row.detail), row.ip, shown(before), shown(after))])
+                    entity_text(row, lang), shown(detail_text(row.detail, lang)), row.ip, shown(before), shown(after))])
                 if buffer.tell() >= FLUSH_BYTES:
                     yield buffer.getvalue()
                     buffer.seek(0)

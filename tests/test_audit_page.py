@@ -271,3 +271,163 @@ def test_a_text_search_over_a_big_trail_is_not_counted_on_every_block(page_db, t
     with signed_in(admin, "kk"):
         response, count = cb.load_rows(request_rows(0, 100), {**PERIOD, "q": "wrong password"})
     assert response["rowCount"] == 30 and count == "Жазбалар: 30"
+
+
+# -- details stored as a message key: every service's row reads in kk and ru ----------------------------
+ENGLISH_WORD = r"[A-Za-z]{3,}"
+
+
+def written_by_the_services(session, monkeypatch) -> dict[str, AuditEntry]:
+    """One audit row from each service that writes a detail, written by the service itself."""
+    from datetime import date
+
+    from click.testing import CliRunner
+
+    import cli.imports as cli_imports
+    from data import auth, calendar_admin
+    from data.models import Guarantor, ListBatch, Recipient
+    from data.queries.lists import mark_notified
+    from data.recipients import expire_recipients
+    from tests.conftest import local
+    from tests.factories import akimat, new_item
+
+    def newest(action: str) -> AuditEntry:
+        return session.scalars(select(AuditEntry).where(AuditEntry.action == action)
+                               .order_by(AuditEntry.id.desc())).first()
+
+    rows: dict[str, AuditEntry] = {}
+    auth.authenticate(session, "aud.msg.nobody", "whatever", ip="10.9.9.1")
+    rows["unknown_user"] = newest("sign_in_failed")
+    auth.create_user(session, "aud.msg.user", "Қате Құпиясөз", "reviewer", "Correct-Horse-17")
+    for _ in range(auth.MAX_FAILURES):
+        auth.authenticate(session, "aud.msg.user", "wrong", ip="10.9.9.2")
+    rows["wrong_password"] = newest("sign_in_failed")
+    auth.authenticate(session, "aud.msg.user", "Correct-Horse-17", ip="10.9.9.2")
+    rows["locked"] = newest("sign_in_failed")
+
+    admin = person(session, "aud.msg.adm", "admin")
+    calendar_admin.set_override(session, date(2031, 6, 3), "holiday", "Декрет", actor=admin)
+    rows["calendar_holiday"] = newest("calendar_override")
+    calendar_admin.set_override(session, date(2031, 6, 7), "workday", "Ауыстыру", actor=admin)
+    rows["calendar_workday"] = newest("calendar_override")
+    calendar_admin.remove_override(session, date(2031, 6, 7), actor=admin)
+    rows["calendar_removed"] = newest("calendar_override")
+
+    area = akimat(session)
+    batches = []
+    for name in ("a.xlsx", "b.xlsx"):
+        batch = ListBatch(akimat_id=area.id, file_name=name, sha256=name * 8, received_at=local(2026, 3, 2, 10, 0),
+                          registration_date=date(2026, 3, 2), status="loaded")
+        session.add(batch)
+        session.flush()
+        session.add_all([Recipient(iin=f"93030{batch.id % 10}{n:06d}", full_name="Ахметов Бекзат",
+                                   category="budget_employee", akimat_id=area.id, batch_id=batch.id)
+                         for n in range(2)])
+        batches.append(batch)
+    session.flush()
+    operator = person(session, "aud.msg.sms", "reviewer")
+    mark_notified(session, operator, batches[0].id, "06.03.2026 12:00", now=local(2026, 3, 6, 13, 0),
+                  today=date(2026, 3, 6), ip="10.9.9.3")
+    rows["notified"] = newest("recipients_notified")
+
+    @contextmanager
+    def this_session(lang="kk"):
+        yield session
+
+    monkeypatch.setattr(cli_imports, "migrated_session", this_session)
+    result = CliRunner().invoke(cli_imports.notify_command, ["--batch", str(batches[1].id),
+                                                             "--sent", "2026-03-06T15:30"])
+    assert result.exit_code == 0, result.output
+    rows["notified_cli"] = newest("recipients_notified")
+
+    expire_recipients(session, date(2026, 5, 4), at=local(2026, 5, 4, 0, 5))
+    rows["expired"] = newest("recipients_expired")
+
+    application = new_item(session, "rent_to_own", guarantors=True)
+    guarantor = session.scalar(select(Guarantor).where(Guarantor.application_id == application.id))
+    q.reveal_iin(session, admin, "application", application.id, ip="10.9.9.4")
+    rows["reveal_applicant"] = newest("iin_reveal")
+    q.reveal_iin(session, admin, "guarantor", guarantor.id, ip="10.9.9.4")
+    rows["reveal_guarantor"] = newest("iin_reveal")
+    rows["guarantor_id"] = guarantor.id
+    return rows
+
+
+def shown_detail(session, admin, entry: AuditEntry, lang: str) -> tuple[str, str]:
+    """The detail as the grid shows it and as the row's details panel shows it."""
+    with signed_in(admin, lang):
+        grid = cb.grid_row(q.entry(session, entry.id), lang, False)["detail"]
+        panel = str(cb.show_details({"rowId": str(entry.id), "colId": "detail"}))
+    return grid, panel
+
+
+def test_every_services_detail_reads_in_kazakh_and_russian(page_db, monkeypatch):
+    import json
+    import re
+
+    rows = written_by_the_services(page_db, monkeypatch)
+    guarantor_id = rows.pop("guarantor_id")
+    admin = person(page_db, "aud.msg.reader", "admin")
+    expected = {
+        "unknown_user": ("Мұндай пайдаланушы жоқ немесе ол өшірілген", "Такого пользователя нет, или он отключён"),
+        "wrong_password": ("Құпиясөз қате (5-әрекет)", "Неверный пароль (попытка 5)"),
+        "locked": ("Тіркелгі уақытша бұғатталған", "Учётная запись временно заблокирована"),
+        "calendar_holiday": ("03.06.2031 демалыс күні деп белгіленді", "03.06.2031 объявлен выходным"),
+        "calendar_workday": ("07.06.2031 жұмыс күні деп белгіленді", "07.06.2031 объявлен рабочим днём"),
+        "calendar_removed": ("07.06.2031 күнгі түзету алынып тасталды", "Исправление на 07.06.2031 снято"),
+        "notified": ("Хабарлама жіберілген уақыт: 06.03.2026 12:00; хабарланғаны: 2, өткізілгені: 0",
+                     "Сообщение отправлено: 06.03.2026 12:00; уведомлено: 2, пропущено: 0"),
+        "notified_cli": ("06.03.2026 15:30; хабарланғаны: 2, өткізілгені: 0 (командалық жолдан)",
+                         "06.03.2026 15:30; уведомлено: 2, пропущено: 0 (из командной строки)"),
+        "expired": ("Өтінім беру мерзімі 04.05.2026 дейін аяқталды", "Срок подачи заявления истёк до 04.05.2026"),
+        "reveal_applicant": ("ЖСН: 90********23", "ИИН: 90********23"),
+        "reveal_guarantor": (f"Кепілгердің (№{guarantor_id}) ЖСН-і: 85********21",
+                             f"ИИН поручителя (№{guarantor_id}): 85********21"),
+    }
+    assert set(rows) == set(expected)
+    for name, entry in rows.items():
+        assert entry is not None and entry.detail, name
+        for lang, text in zip(("kk", "ru"), expected[name]):
+            grid, panel = shown_detail(page_db, admin, entry, lang)
+            assert text in grid and text in panel, (name, lang, grid)
+            assert re.search(ENGLISH_WORD, grid) is None, (name, lang, grid)
+            assert "audit.msg." not in grid and "audit.msg." not in panel
+    # the calendar rows say how many open deadlines the change moved, from the stored numbers
+    calendar = rows["calendar_removed"]
+    params = json.loads(calendar.detail)["params"]
+    grid, _panel = shown_detail(page_db, admin, calendar, "ru")
+    assert f"открытых сроков: {params['checked']}, из них сдвинулось: {params['moved']}" in grid
+
+
+def test_older_rows_without_a_message_key_show_their_stored_text(page_db, trail):
+    admin = trail["admin"]
+    legacy = trail["entries"][1]
+    for lang in ("kk", "ru"):
+        grid, panel = shown_detail(page_db, admin, legacy, lang)
+        assert grid == "unknown or inactive user" and "unknown or inactive user" in panel
+    # a message key the translation table does not know is shown as stored, not dropped
+    odd = AuditEntry(at=utc(2031, 1, 15, 6, 0), actor_name="x", action="sign_in_failed",
+                     detail='{"msg": "audit.msg.from_a_later_version", "params": {"n": 1}}')
+    page_db.add(odd)
+    page_db.flush()
+    assert shown_detail(page_db, admin, odd, "ru")[0] == odd.detail
+
+
+def test_the_facts_of_exports_and_downloads_are_named_in_the_readers_language(page_db):
+    """Exports and report downloads store their facts as JSON (registry and audit CSV, report
+    files): the names are translated, the values (filter codes, numbers, file names) kept."""
+    admin = person(page_db, "aud.msg.exp", "admin")
+    registry = AuditEntry(at=utc(2031, 1, 16, 6, 0), actor_id=admin.id, actor_name=admin.username, action="export",
+                          entity="registry", detail='{"filter": {"state": "open", "q": "900101300123"}, "rows": 3}')
+    download = AuditEntry(at=utc(2031, 1, 16, 7, 0), actor_id=admin.id, actor_name=admin.username,
+                          action="report.download", entity="report_run", entity_id="5",
+                          detail='{"kind": "sla", "format": "xlsx", "file": "sla.xlsx", "rows": 12, "filters": {}}')
+    page_db.add_all([registry, download])
+    page_db.flush()
+    grid, panel = shown_detail(page_db, admin, registry, "kk")
+    assert grid == "Сүзгі: state=open, q=90********23; Жолдар: 3" and "900101300123" not in panel
+    assert shown_detail(page_db, admin, registry, "ru")[0] == "Фильтр: state=open, q=90********23; Строк: 3"
+    assert shown_detail(page_db, admin, download, "ru")[0] == \
+        "Отчёт: sla; Формат: xlsx; Файл: sla.xlsx; Строк: 12; Фильтр: нет"
+    assert shown_detail(page_db, admin, download, "kk")[0] == \
+        "Есеп: sla; Пішім: xlsx; Файл: sla.xlsx; Жолдар: 12; Сүзгі: жоқ"

@@ -18,8 +18,9 @@ from callbacks import complaint as complaint_cb
 from callbacks import recipients as recipients_cb
 from callbacks.ids import IinReveal
 from data.access import IIN_FULL_ROLES, IIN_REVEAL_ROLES, PERMISSIONS, can
+from data.audit import parse_message
 from data.errors import DomainError
-from data.models import Complaint, Recipient, User
+from data.models import Complaint, Guarantor, Recipient, User
 from data.models.audit import AuditEntry
 from data.queries.audit import reveal_iin
 from data.workflows import create_complaint
@@ -118,7 +119,8 @@ def test_admin_sees_the_iin_masked_with_a_show_button_and_the_reveal_is_logged(p
     entry, = reveals(page_db, entity_id=str(application.id))
     assert (entry.actor_id, entry.actor_name, entry.entity, entry.ip) == (admin.id, "adm.reveal", "application",
                                                                           "10.20.30.40")
-    assert entry.at is not None and entry.detail == "iin 90********23"  # the full number is not copied
+    assert entry.at is not None and APPLICANT_IIN not in entry.detail  # the full number is not copied
+    assert parse_message(entry.detail) == ("audit.msg.iin_reveal.iin", {"iin": "90********23"})
 
 
 def test_roles_with_full_view_get_no_button_and_cannot_call_the_reveal(page_db):
@@ -242,3 +244,113 @@ def test_a_click_on_a_masked_iin_in_the_recipients_grid_reveals_it_and_logs_it(p
     with signed_in(reviewer):
         assert recipients_cb.reveal_masked_iin(click) is no_update
     assert len(reveals(page_db, entity="recipient", entity_id=str(recipient.id))) == 1
+
+
+# -- guarantors of a rent-to-own application ------------------------------------------------------------
+GUARANTOR_IIN = "850505400321"  # what tests.factories gives a guarantor
+SECOND_GUARANTOR_IIN = "870707300456"
+
+
+def with_two_guarantors(session):
+    application = new_item(session, "rent_to_own", guarantors=True)
+    session.add(Guarantor(application_id=application.id, iin=SECOND_GUARANTOR_IIN, full_name="Кепілгер Дина"))
+    session.flush()
+    first, second = session.scalars(select(Guarantor).where(Guarantor.application_id == application.id)
+                                    .order_by(Guarantor.id))
+    return application, first, second
+
+
+def guarantor_button(guarantor) -> dict:
+    return {"type": IinReveal.SHOW, "entity": "guarantor", "id": str(guarantor.id)}
+
+
+def test_admin_sees_guarantors_iins_masked_each_with_a_logged_show(page_db):
+    admin = person(page_db, "adm.guar", "admin", department=None)
+    application, first, second = with_two_guarantors(page_db)
+    with signed_in(admin, "kk"):
+        out = app_cb.load_page(str(application.id), 0)
+    shown = {(v.id["entity"], v.id["id"]): v.children for v in by_type(out, IinReveal.VALUE)}
+    assert shown == {("application", str(application.id)): "90********23",
+                     ("guarantor", str(first.id)): "85********21", ("guarantor", str(second.id)): "87********56"}
+    buttons = [b.id for b in by_type(out, IinReveal.SHOW)]
+    assert buttons == [{"type": IinReveal.SHOW, "entity": "application", "id": str(application.id)},
+                       guarantor_button(first), guarantor_button(second)]
+    assert all(b.children == "Көрсету" for b in by_type(out, IinReveal.SHOW))
+    assert GUARANTOR_IIN not in str(out) and SECOND_GUARANTOR_IIN not in str(out)
+
+    # the same callback as the applicant's: only the guarantor asked for is shown, and logged
+    with signed_in(admin, "ru"):
+        value, style, message = audit_cb.reveal(1, guarantor_button(second))
+    assert value == SECOND_GUARANTOR_IIN and style == {"display": "none"} and "записано в журнал" in str(message)
+    entry, = reveals(page_db, actor_id=admin.id)
+    assert (entry.actor_id, entry.actor_name, entry.entity, entry.entity_id, entry.ip) == \
+        (admin.id, "adm.guar", "application", str(application.id), "10.20.30.40")
+    assert parse_message(entry.detail) == ("audit.msg.iin_reveal.guarantor",
+                                           {"guarantor_id": second.id, "iin": "87********56"})
+    assert SECOND_GUARANTOR_IIN not in entry.detail and entry.at is not None
+    # the trail reads it in the reader's language, naming the guarantor
+    assert audit_cb.detail_text(entry.detail, "kk") == f"Кепілгердің (№{second.id}) ЖСН-і: 87********56"
+    assert audit_cb.detail_text(entry.detail, "ru") == f"ИИН поручителя (№{second.id}): 87********56"
+
+
+def test_guarantors_iins_stay_in_full_for_reviewers_and_managers(page_db):
+    application, first, second = with_two_guarantors(page_db)
+    for username, role in (("rev.guar", "reviewer"), ("man.guar", "manager")):
+        user = person(page_db, username, role)
+        with signed_in(user):
+            out = app_cb.load_page(str(application.id), 0)
+            assert by_type(out, IinReveal.SHOW) == []
+            assert GUARANTOR_IIN in str(out) and SECOND_GUARANTOR_IIN in str(out) and "85********21" not in str(out)
+            with pytest.raises(Forbidden):
+                audit_cb.reveal(1, guarantor_button(first))
+    assert reveals(page_db, entity_id=str(application.id)) == []
+
+
+def test_admin_without_the_reveal_permission_sees_guarantors_masked_and_cannot_show(page_db, monkeypatch):
+    admin = person(page_db, "adm.guar.no", "admin", department=None)
+    application, first, _second = with_two_guarantors(page_db)
+    monkeypatch.setitem(PERMISSIONS, "admin", PERMISSIONS["admin"] - {"iin.reveal"})
+    with signed_in(admin):
+        out = app_cb.load_page(str(application.id), 0)
+        assert by_type(out, IinReveal.SHOW) == [] and "85********21" in str(out) and GUARANTOR_IIN not in str(out)
+        with pytest.raises(Forbidden):
+            audit_cb.reveal(1, guarantor_button(first))
+    with pytest.raises(DomainError) as excinfo:
+        reveal_iin(page_db, admin, "guarantor", first.id)
+    assert excinfo.value.code == "forbidden" and reveals(page_db, actor_id=admin.id) == []
+
+
+def test_a_guarantor_is_revealed_only_within_the_scope_of_their_application(page_db, monkeypatch):
+    monkeypatch.setitem(PERMISSIONS, "reviewer", (PERMISSIONS["reviewer"] - {"iin.read"}) | {"iin.reveal"})
+    owner = person(page_db, "rev.guar.owner", "reviewer", department="north")
+    stranger = person(page_db, "rev.guar.stranger", "reviewer", department="south")
+    application, first, _second = with_two_guarantors(page_db)
+    application.reviewer_id = owner.id
+    page_db.flush()
+    with signed_in(stranger, "kk"):
+        value, style, message = audit_cb.reveal(1, guarantor_button(first))
+    assert value is audit_cb.no_update and style is audit_cb.no_update
+    assert "табылмады немесе сізге қолжетімсіз" in str(message)
+    assert reveals(page_db, actor_id=stranger.id) == []
+    with signed_in(owner, "ru"):
+        out = app_cb.load_page(str(application.id), 0)
+        assert guarantor_button(first) in [b.id for b in by_type(out, IinReveal.SHOW)]
+        value, _style, _message = audit_cb.reveal(1, guarantor_button(first))
+    assert value == GUARANTOR_IIN
+    entry, = reveals(page_db, actor_id=owner.id)
+    assert entry.entity_id == str(application.id) and parse_message(entry.detail)[1]["guarantor_id"] == first.id
+
+
+def test_junk_guarantor_ids_are_refused_and_log_nothing(page_db):
+    admin = person(page_db, "adm.guar.junk", "admin", department=None)
+    application, _first, _second = with_two_guarantors(page_db)
+    with signed_in(admin, "ru"):
+        for ident in ("999999999", "abc", ""):
+            value, _style, message = audit_cb.reveal(1, {"type": IinReveal.SHOW, "entity": "guarantor", "id": ident})
+            assert value is audit_cb.no_update and "не найден или вам недоступен" in str(message)
+        # an application's id is not a guarantor's: the entity decides what is looked up
+        value, _style, _message = audit_cb.reveal(1, {"type": IinReveal.SHOW, "entity": "guarantor",
+                                                      "id": str(application.id)})
+    assert value != APPLICANT_IIN
+    logged = reveals(page_db, actor_id=admin.id)
+    assert all(parse_message(r.detail)[0] == "audit.msg.iin_reveal.guarantor" for r in logged)

@@ -143,6 +143,50 @@ STRINGS = {
         "kk": "Нысан табылмады немесе сізге қолжетімсіз — нөмір көрсетілмеді.",
         "ru": "Объект не найден или вам недоступен — номер не показан.",
     },
+    # the details of a row (stored as a message key and its parameters, read in the reader's language)
+    "audit.msg.sign_in.unknown_user": {"kk": "Мұндай пайдаланушы жоқ немесе ол өшірілген",
+                                       "ru": "Такого пользователя нет, или он отключён"},
+    "audit.msg.sign_in.locked": {"kk": "Тіркелгі уақытша бұғатталған", "ru": "Учётная запись временно заблокирована"},
+    "audit.msg.sign_in.wrong_password": {"kk": "Құпиясөз қате ({attempt}-әрекет)",
+                                         "ru": "Неверный пароль (попытка {attempt})"},
+    "audit.msg.calendar_override.holiday": {
+        "kk": "{day} демалыс күні деп белгіленді; ашық мерзімдер: {checked}, оның ішінде жылжығаны: {moved}",
+        "ru": "{day} объявлен выходным; открытых сроков: {checked}, из них сдвинулось: {moved}",
+    },
+    "audit.msg.calendar_override.workday": {
+        "kk": "{day} жұмыс күні деп белгіленді; ашық мерзімдер: {checked}, оның ішінде жылжығаны: {moved}",
+        "ru": "{day} объявлен рабочим днём; открытых сроков: {checked}, из них сдвинулось: {moved}",
+    },
+    "audit.msg.calendar_override.removed": {
+        "kk": "{day} күнгі түзету алынып тасталды; ашық мерзімдер: {checked}, оның ішінде жылжығаны: {moved}",
+        "ru": "Исправление на {day} снято; открытых сроков: {checked}, из них сдвинулось: {moved}",
+    },
+    "audit.msg.recipients_expired": {
+        "kk": "Өтінім беру мерзімі {day} дейін аяқталды",
+        "ru": "Срок подачи заявления истёк до {day}",
+    },
+    "audit.msg.recipients_notified": {
+        "kk": "Хабарлама жіберілген уақыт: {sent_at}; хабарланғаны: {notified}, өткізілгені: {skipped}",
+        "ru": "Сообщение отправлено: {sent_at}; уведомлено: {notified}, пропущено: {skipped}",
+    },
+    "audit.msg.recipients_notified.cli": {
+        "kk": "Хабарлама жіберілген уақыт: {sent_at}; хабарланғаны: {notified}, өткізілгені: {skipped} "
+              "(командалық жолдан)",
+        "ru": "Сообщение отправлено: {sent_at}; уведомлено: {notified}, пропущено: {skipped} (из командной строки)",
+    },
+    "audit.msg.iin_reveal.iin": {"kk": "ЖСН: {iin}", "ru": "ИИН: {iin}"},
+    "audit.msg.iin_reveal.bin": {"kk": "БСН: {iin}", "ru": "БИН: {iin}"},
+    "audit.msg.iin_reveal.guarantor": {"kk": "Кепілгердің (№{guarantor_id}) ЖСН-і: {iin}",
+                                       "ru": "ИИН поручителя (№{guarantor_id}): {iin}"},
+    # the facts of an export or a download (stored as JSON): their names
+    "audit.fact.filter": {"kk": "Сүзгі", "ru": "Фильтр"},
+    "audit.fact.filters": {"kk": "Сүзгі", "ru": "Фильтр"},
+    "audit.fact.rows": {"kk": "Жолдар", "ru": "Строк"},
+    "audit.fact.report": {"kk": "Есеп", "ru": "Отчёт"},
+    "audit.fact.kind": {"kk": "Есеп", "ru": "Отчёт"},
+    "audit.fact.format": {"kk": "Пішім", "ru": "Формат"},
+    "audit.fact.file": {"kk": "Файл", "ru": "Файл"},
+    "audit.fact.none": {"kk": "жоқ", "ru": "нет"},
     # error pages
     "errorpage.title": {"kk": "Қате орын алды", "ru": "Произошла ошибка"},
     "errorpage.text": {

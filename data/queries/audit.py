@@ -28,7 +28,7 @@ from data import audit
 from data.access import can, mask_iin, scope_applications, scope_complaints, scope_recipients
 from data.config import LOCAL_TZ
 from data.errors import DomainError
-from data.models import Application, Complaint, Recipient, User
+from data.models import Application, Complaint, Guarantor, Recipient, User
 from data.models.audit import AuditEntry
 from data.queries.registry import (
     MAX_BLOCK,
@@ -393,12 +393,14 @@ def actor_choices(session: Session) -> list[tuple[int, str]]:
 
 
 # -- the logged "show" of a masked IIN ---------------------------------------------------------------
-REVEALABLE = ("application", "complaint", "recipient")
+REVEALABLE = ("application", "guarantor", "complaint", "recipient")
 
 
 def reveal_iin(session: Session, user: User, entity: str, entity_id: Any, *, ip: str | None = None) -> str:
     """The full identity number of one item for a user who sees it masked and may reveal it;
     written to the audit trail (action ``iin_reveal``, the entity, who, when, from where).
+    A guarantor (``entity_id``: the guarantor's id) is within the scope of their application, and
+    its reveal is written against the application, naming the guarantor.
 
     Refused (DomainError "forbidden") without ``iin.reveal``; an item outside the user's scope
     is "not found" exactly like one that does not exist, so scope cannot be probed."""
@@ -412,6 +414,7 @@ def reveal_iin(session: Session, user: User, entity: str, entity_id: Any, *, ip:
         ident = None
     value: str | None = None
     field_name = "iin"
+    target, target_id = entity, ident
     if ident is not None:
         if entity == "application":
             row = session.execute(scope_applications(
@@ -423,6 +426,15 @@ def reveal_iin(session: Session, user: User, entity: str, entity_id: Any, *, ip:
                 found = True
             else:
                 found = False
+        elif entity == "guarantor":
+            row = session.execute(scope_applications(
+                select(Guarantor.iin, Guarantor.application_id)
+                .join(Application, Application.id == Guarantor.application_id)
+                .where(Guarantor.id == ident), user)).first()
+            found = row is not None
+            if row is not None:
+                value, field_name = row.iin, "guarantor"
+                target, target_id = "application", row.application_id
         elif entity == "complaint":
             row = session.execute(scope_complaints(
                 select(Complaint.complainant_id_number).where(Complaint.id == ident), user)).first()
@@ -437,8 +449,9 @@ def reveal_iin(session: Session, user: User, entity: str, entity_id: Any, *, ip:
     if not found:
         raise DomainError("audit_reveal_not_found", entity=entity, id=str(entity_id)[:20])
     actor = session.get(User, user.id) or user
-    audit.record(session, "iin_reveal", actor=actor, entity=entity, entity_id=ident,
-                 detail=f"{field_name} {mask_iin(value)}" if value else field_name, ip=ip)
+    params = {"guarantor_id": ident} if field_name == "guarantor" else {}
+    audit.record(session, "iin_reveal", actor=actor, entity=target, entity_id=target_id, ip=ip,
+                 detail=audit.message(f"audit.msg.iin_reveal.{field_name}", iin=mask_iin(value) or "—", **params))
     return value or ""
 
 

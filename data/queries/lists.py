@@ -301,7 +301,8 @@ def mark_notified(session: Session, user: User, batch_id: int, sent_text: Any, *
     if not result.count:
         raise ListPageError("nothing_to_notify")
     audit.record(session, "recipients_notified", actor=actor, entity="list_batch", entity_id=batch.id,
-                 detail=f"sent_at={sent_at.isoformat()} notified={result.count} skipped={len(result.skipped)}",
+                 detail=audit.message("audit.msg.recipients_notified", sent_at=sent_at.isoformat(),
+                                      notified=result.count, skipped=len(result.skipped)),
                  ip=ip)
     return result
 
