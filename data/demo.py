@@ -245,6 +245,7 @@ FINAL_WEIGHTS = {
     "correction": (("sa_signed", 80), ("rejected", 20)),
     "rent_to_own": (("registered", 72), ("rejected", 20), ("registration_refused", 8)),
 }
+STUCK_OPEN = 0.025  # share of applications older than 90 days still open (default)
 OPEN_WEIGHTS = {  # bucket -> (status, weight); buckets: young < 15 d, mid < 40 d, old < 90 d, stuck
     "correction": {
         "young": (("creating", 1), ("sent", 1.5), ("registered", 3), ("under_review", 6), ("needs_revision", 2),
@@ -365,8 +366,9 @@ class _AppHistory:
 
 class _Generator:
     def __init__(self, engine: Engine, applications: int, seed: int, today: date, chunk_size: int,
-                 progress: Callable[[int, int], None] | None) -> None:
+                 progress: Callable[[int, int], None] | None, backlog: float = STUCK_OPEN) -> None:
         self.engine = engine
+        self.backlog = min(1.0, max(0.0, backlog))
         self.n = max(0, int(applications))
         self.rng = random.Random(seed)
         self.today = today
@@ -1089,7 +1091,7 @@ class _Generator:
         else:
             kind = "correction" if rng.random() < 0.4 else "rent_to_own"
             age = (self.today - day).days
-            open_p = 0.9 if age < 15 else 0.6 if age < 40 else 0.2 if age < 90 else 0.025
+            open_p = 0.9 if age < 15 else 0.6 if age < 40 else 0.2 if age < 90 else self.backlog
             if rng.random() < open_p:
                 bucket = "young" if age < 15 else "mid" if age < 40 else "old" if age < 90 else "stuck"
                 end = _weighted(rng, OPEN_WEIGHTS[kind][bucket])
@@ -1623,8 +1625,13 @@ def generate_demo(
     *,
     chunk_size: int = CHUNK,
     progress: Callable[[int, int], None] | None = None,
+    backlog: float = STUCK_OPEN,
 ) -> DemoSummary:
     """Fill an empty (migrated) database with demo data; see the module docstring.
+
+    ``backlog`` is the share of applications older than 90 days still open (stuck): the default
+    gives about one open application in ten, as in a service that keeps up; the jobs benchmark
+    asks for about a third open (``backlog`` 0.33).
 
     When the database already has applications nothing is written and the summary says
     ``skipped``.
@@ -1633,6 +1640,6 @@ def generate_demo(
     today = today or datetime.now(LOCAL_TZ).date()
     if demo_present(engine):
         return DemoSummary({}, time.perf_counter() - started, today, seed, skipped=True)
-    generator = _Generator(engine, applications, seed, today, chunk_size, progress)
+    generator = _Generator(engine, applications, seed, today, chunk_size, progress, backlog)
     counts = generator.run()
     return DemoSummary(counts, time.perf_counter() - started, today, seed, users=generator.created_users)
