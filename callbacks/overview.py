@@ -14,7 +14,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.context import db, require, today_local
 from callbacks.ids import Overview as ids
-from callbacks.ui import PALETTE
+from callbacks.ui import PALETTE, fmt_count
 from data.access import can
 from data.clocks import load_context
 from data.config import LOCAL_TZ
@@ -34,10 +34,6 @@ FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-se
 KIND_PATTERN = {"correction": "", "rent_to_own": "/"}
 AGE_COLORS = ("teal", "cyan", "sky", "blue", "amber", "red", "red")
 TOP_REVIEWERS = 15
-
-
-def fmt_int(value: int) -> str:
-    return f"{value:,}".replace(",", " ")
 
 
 def page_exists(path: str) -> bool:
@@ -129,11 +125,11 @@ def card(label: str, value: str, tone: str, note: str, href: str | None = None, 
 def kpi_cards(data: Overview, lang: str) -> list:
     flt, s = data.filter, data.summary
     cards = [
-        card(t("overview.kpi.open", lang), fmt_int(s.open), "blue", t("overview.kpi.open.note", lang),
+        card(t("overview.kpi.open", lang), fmt_count(s.open), "blue", t("overview.kpi.open.note", lang),
              registry_href(flt, state="open"), "open"),
-        card(t("overview.kpi.due_soon", lang), fmt_int(s.due_soon), "amber", t("overview.kpi.due_soon.note", lang),
+        card(t("overview.kpi.due_soon", lang), fmt_count(s.due_soon), "amber", t("overview.kpi.due_soon.note", lang),
              registry_href(flt, state="due_soon"), "due_soon"),
-        card(t("overview.kpi.overdue", lang), fmt_int(s.overdue), "red", t("overview.kpi.overdue.note", lang),
+        card(t("overview.kpi.overdue", lang), fmt_count(s.overdue), "red", t("overview.kpi.overdue.note", lang),
              registry_href(flt, state="overdue"), "overdue"),
     ]
     ot = data.on_time
@@ -145,15 +141,15 @@ def kpi_cards(data: Overview, lang: str) -> list:
     else:
         tone = "green" if ot.rate >= 0.9 else "amber" if ot.rate >= 0.75 else "red"
         cards.append(card(t("overview.kpi.on_time", lang), f"{ot.rate * 100:.0f} %", tone,
-                          t("overview.kpi.on_time.note", lang, met=fmt_int(ot.met), total=fmt_int(ot.total),
+                          t("overview.kpi.on_time.note", lang, met=fmt_count(ot.met), total=fmt_count(ot.total),
                             **period), None, "on_time", t("overview.kpi.on_time.title", lang)))
     if data.lists is not None:
-        cards.append(card(t("overview.kpi.lists", lang), fmt_int(data.lists.count),
+        cards.append(card(t("overview.kpi.lists", lang), fmt_count(data.lists.count),
                           "red" if data.lists.overdue else "teal",
-                          t("overview.kpi.lists.note", lang, overdue=fmt_int(data.lists.overdue)),
+                          t("overview.kpi.lists.note", lang, overdue=fmt_count(data.lists.overdue)),
                           "/lists" if page_exists("/lists") else None, "lists"))
     if data.complaints is not None:
-        cards.append(card(t("overview.kpi.complaints", lang), fmt_int(data.complaints.count),
+        cards.append(card(t("overview.kpi.complaints", lang), fmt_count(data.complaints.count),
                           "red" if data.complaints.overdue else "violet",
                           complaints_note(data.complaints, lang),
                           complaints_href(flt), "complaints"))
@@ -166,9 +162,9 @@ def complaints_note(figures, lang: str) -> str:
     """Due soon and overdue of the open complaints, and the answered on time rate of the period."""
     rate = figures.on_time_rate
     on_time = t("overview.kpi.complaints.on_time", lang, rate=f"{rate * 100:.0f} %",
-                answered=fmt_int(figures.answered)) if rate is not None else t("overview.kpi.complaints.none", lang)
-    return t("overview.kpi.complaints.note", lang, due_soon=fmt_int(figures.due_soon),
-             overdue=fmt_int(figures.overdue), on_time=on_time)
+                answered=fmt_count(figures.answered)) if rate is not None else t("overview.kpi.complaints.none", lang)
+    return t("overview.kpi.complaints.note", lang, due_soon=fmt_count(figures.due_soon),
+             overdue=fmt_count(figures.overdue), on_time=on_time)
 
 
 def complaints_href(flt: OverviewFilter) -> str | None:
@@ -300,7 +296,7 @@ def aging_figure(data: Overview, lang: str) -> dict:
         xaxis=dict(title=dict(text=t("overview.axis.age", lang)), type="category"),
     )
     fig["data"] = [dict(type="bar", x=labels, y=values, marker=dict(color=colors), customdata=hrefs,
-                        text=[fmt_int(v) for v in values], textposition="outside", cliponaxis=False,
+                        text=[fmt_count(v) for v in values], textposition="outside", cliponaxis=False,
                         hovertemplate=f"%{{x}}<br>{t('overview.hover.count', lang)}: %{{y}}<extra></extra>")]
     return fig
 
@@ -354,7 +350,7 @@ def _hbar(names, values, hrefs, colors, lang: str) -> dict:
         xaxis=dict(title=dict(text=t("overview.axis.count", lang)), rangemode="tozero", **count_ticks(values)),
     )
     fig["data"] = [dict(type="bar", y=names, x=values, orientation="h", marker=dict(color=colors), customdata=hrefs,
-                        text=[fmt_int(v) for v in values], textposition="outside", cliponaxis=False,
+                        text=[fmt_count(v) for v in values], textposition="outside", cliponaxis=False,
                         hovertemplate=_hover(lang))]
     return fig
 
