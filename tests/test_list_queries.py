@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from data import config
 from data.access import can, mask_iin
+from data.audit import parse_message
 from data.clocks import load_calendar
 from data.i18n import catalogue
 from data.imports import import_list
@@ -214,7 +215,7 @@ def test_mark_notified_starts_the_fifteen_day_window(session, world):
     assert {r.notified_at for r in rows} == {local(2026, 3, 9, 12, 0)}
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "recipients_notified",
                                                      AuditEntry.entity_id == str(batch_id))).one()
-    assert entry.actor_id == world.reviewer.id and entry.ip == "10.0.0.7" and "notified=4" in entry.detail
+    assert entry.actor_id == world.reviewer.id and entry.ip == "10.0.0.7" and parse_message(entry.detail)[1]["notified"] == 4
     with pytest.raises(ListPageError) as exc:
         mark_notified(session, world.reviewer, batch_id, "10.03.2026 12:00", now=now, today=TODAY)
     assert exc.value.code == "nothing_to_notify"
