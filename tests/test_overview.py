@@ -256,6 +256,27 @@ def test_trend_matches_python(db, world, flt):
         assert max(p.overdue for p in points) > 5
 
 
+@pytest.mark.parametrize("flt", [q.OverviewFilter(), q.OverviewFilter(kind="rent_to_own", period_days=365),
+                                 q.OverviewFilter(akimat="710000000", period_days=90)],
+                         ids=lambda f: f"{f.kind}-{f.akimat}-{f.period_days}")
+def test_reviewer_scoped_trend_and_on_time_match_python(db, world, flt):
+    """The clock-side figures of a reviewer (the semi-join on the applications in scope, read from
+    the open ones and those closed in the period) count exactly the clocks of those applications,
+    including clocks of applications closed long ago that stopped in the window."""
+    user = reviewer(world, "reviewer07")
+    ids = {a.id for a in world.selected(flt, user)}
+    assert ids and len(ids) < len(world.apps)
+    clocks = [c for c in world.clocks if c.application_id in ids]
+    got = q.on_time(db, TODAY, flt, user)
+    since = TODAY - timedelta(days=flt.period_days - 1)
+    counted = [c for c in clocks if c.policy_code in q.ON_TIME_POLICIES and c.due_date is not None
+               and c.stopped_on is not None and since <= c.stopped_on <= TODAY]
+    assert (got.total, got.met) == (len(counted), sum(1 for c in counted if c.stopped_on <= c.due_date))
+    points = q.trend(db, TODAY, flt, user)
+    assert [p.overdue for p in points] == [sum(1 for c in clocks if _overdue_on(c, p.end)) for p in points]
+    assert sum(p.overdue for p in points) > 0
+
+
 def test_overdue_history_on_arbitrary_days(db, world):
     days = [date(2025, 6, 30), date(2026, 1, 1), date(2026, 3, 9), date(2026, 9, 1), TODAY]
     assert q.overdue_at(db, days) == [sum(1 for c in world.clocks if _overdue_on(c, d)) for d in days]
