@@ -32,7 +32,6 @@ class Clock(Base):
         Index(None, "complaint_id"),
         Index(None, "recipient_id"),
         Index(None, "batch_id"),
-        Index(None, "policy_code", "stopped_on"),
         # Registry / deadlines board (migration 0005) and overview (migration 0006) access paths.
         Index("ix_clocks_running_due", "due_date", "policy_code", "application_id", "complaint_id", "batch_id",
               "recipient_id", "stopped_at", "paused_since",
@@ -41,7 +40,10 @@ class Clock(Base):
               "paused_since", sqlite_where=text(_RUNNING), postgresql_where=text(_RUNNING)),
         Index("ix_clocks_late_overview", "stopped_on", "due_date", "paused_since", "application_id",
               sqlite_where=text(_LATE), postgresql_where=text(_LATE)),
-        Index("ix_clocks_on_time_overview", "policy_code", "stopped_on", "due_date", "application_id"),
+        # The on-time rate (overview) and the SLA report (days used from registered_on) read the
+        # clocks stopped in a period from this index alone (migration 0010).
+        Index("ix_clocks_on_time_overview", "policy_code", "stopped_on", "due_date", "application_id",
+              "registered_on"),
         # Free room on every page (PostgreSQL, migration 0009) so the overdue job's updates of the
         # unindexed state / day-count columns stay on the page (HOT): no index entry is written.
         {"postgresql_with": {"fillfactor": CLOCKS_FILLFACTOR}},
