@@ -423,8 +423,12 @@ def overdue_at(session: Session, days: list[date], flt: OverviewFilter | None = 
         return []
     c = Clock
     diff = [0] * (len(days) + 1)
-    # still running, and stopped after the first day: two index ranges rather than one OR
-    for stopped in (c.stopped_on.is_(None), c.stopped_on > days[0]):
+    # still running, and stopped after the first day: unfiltered, two index ranges rather than one
+    # OR; with a filter or a scope one statement, so the ids it semi-joins on are read once
+    running = (c.stopped_on.is_(None), c.stopped_on > days[0])
+    if _needs_application_join(flt, user):
+        running = (or_(*running),)
+    for stopped in running:
         query = (
             select(c.stopped_on, c.due_date, c.paused_since, func.count())
             .where(late_clock_condition(), stopped, c.due_date < days[-1],
