@@ -12,6 +12,7 @@ from data.models.base import Base, utcnow
 
 _RUNNING = "stopped_at IS NULL AND paused_since IS NULL"
 CLOCKS_FILLFACTOR = 70
+_COMPLAINT = "complaint_id IS NOT NULL"
 _LATE = "application_id IS NOT NULL AND (stopped_on IS NULL OR stopped_on > due_date)"
 
 
@@ -44,6 +45,10 @@ class Clock(Base):
         # clocks stopped in a period from this index alone (migration 0010).
         Index("ix_clocks_on_time_overview", "policy_code", "stopped_on", "due_date", "application_id",
               "registered_on"),
+        # The complaints registry's answer-due range (migration 0012): the level clocks by policy
+        # and due date, complaint clocks only (a small index).
+        Index("ix_clocks_complaint_due", "policy_code", "due_date", "complaint_id",
+              sqlite_where=text(_COMPLAINT), postgresql_where=text(_COMPLAINT)),
         # Free room on every page (PostgreSQL, migration 0009) so the overdue job's updates of the
         # unindexed state / day-count columns stay on the page (HOT): no index entry is written.
         {"postgresql_with": {"fillfactor": CLOCKS_FILLFACTOR}},
