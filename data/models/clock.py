@@ -30,7 +30,8 @@ class Clock(Base):
         Index(None, "stopped_at", "due_date"),
         Index(None, "policy_code", "stopped_at", "due_date"),
         Index(None, "application_id"),
-        Index(None, "complaint_id"),
+        # A complaint's clocks by policy, with what the complaints registry's joins read (0013).
+        Index("ix_clocks_complaint_id", "complaint_id", "policy_code", "due_date", "stopped_at"),
         Index(None, "recipient_id"),
         Index(None, "batch_id"),
         # Registry / deadlines board (migration 0005) and overview (migration 0006) access paths.
