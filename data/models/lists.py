@@ -56,7 +56,9 @@ class ListBatch(Base):
 
 class Recipient(Base):
     __tablename__ = "recipients"
-    __table_args__ = (Index(None, "akimat_id", "status"), Index(None, "batch_id"))
+    __table_args__ = (Index(None, "akimat_id", "status"), Index(None, "batch_id"),
+                      # the recipients grid sorted by name, and its name prefix search (0014)
+                      Index("ix_recipients_full_name", "full_name", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     iin: Mapped[str] = mapped_column(String(12), unique=True)
