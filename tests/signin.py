@@ -18,14 +18,18 @@ from data.models import User
 
 
 @contextmanager
-def signed_in(user: User, lang: str = "kk") -> Iterator[None]:
+def signed_in(user: User, lang: str = "kk", *, path: str = "/_dash-update-component", method: str = "POST",
+              remote_addr: str | None = None) -> Iterator[None]:
+    """A test request to ``path`` (a Dash callback's POST unless told) with ``user`` logged in and the
+    ``lang`` cookie set; ``remote_addr`` is the caller's address when a test needs a known one."""
     import flask_login
 
     import app as app_module
     from routes.auth import WebUser
 
-    with app_module.server.test_request_context("/_dash-update-component", method="POST",
-                                                headers={"Cookie": f"lang={lang}"}):
+    extra = {"environ_base": {"REMOTE_ADDR": remote_addr}} if remote_addr is not None else {}
+    with app_module.server.test_request_context(path, method=method, headers={"Cookie": f"lang={lang}"},
+                                                **extra):
         flask_login.login_user(WebUser(user))
         yield
 

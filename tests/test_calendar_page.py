@@ -9,10 +9,10 @@ module's own (DATABASE_URL pointed at it); every test removes the overrides it m
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import ExitStack
 from contextvars import copy_context
 from datetime import date, timedelta
 
-import flask_login
 import holidays
 import pytest
 from dash._callback_context import context_value
@@ -29,6 +29,7 @@ from data.models.audit import AuditEntry
 from data.queries import calendar as qc
 from data.working_calendar import WorkingCalendar
 from tests.module_db import engine_of, load_demo, module_database
+from tests.signin import signed_in
 
 TODAY = date(2026, 3, 6)
 
@@ -49,25 +50,16 @@ def cal_engine(cal_url):
 @pytest.fixture
 def admin_page(cal_url, cal_engine, monkeypatch):
     """Signed in (as ``username``) on the module's database; overrides removed afterwards."""
-    import app as app_module
-    from routes.auth import WebUser
-
     monkeypatch.setenv("DATABASE_URL", cal_url)
-    contexts = []
+    with ExitStack() as requests:
+        def enter(username: str = "admin", lang: str = "kk") -> User:
+            with Session(cal_engine) as s:
+                user = s.scalar(select(User).where(User.username == username))
+                s.expunge(user)
+            requests.enter_context(signed_in(user, lang, path="/calendar", method="GET"))
+            return user
 
-    def enter(username: str = "admin", lang: str = "kk") -> User:
-        ctx = app_module.server.test_request_context("/calendar", headers={"Cookie": f"lang={lang}"})
-        ctx.push()
-        contexts.append(ctx)
-        with Session(cal_engine) as s:
-            user = s.scalar(select(User).where(User.username == username))
-            s.expunge(user)
-        flask_login.login_user(WebUser(user))
-        return user
-
-    yield enter
-    for ctx in reversed(contexts):
-        ctx.pop()
+        yield enter
     with Session(cal_engine) as s:
         if s.scalar(select(func.count()).select_from(CalendarOverride)):
             from data.calendar_admin import remove_override

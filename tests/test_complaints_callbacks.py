@@ -7,19 +7,17 @@ import json
 from contextlib import contextmanager
 from datetime import date
 
-import flask_login
 import plotly.utils
 import pytest
 from werkzeug.exceptions import Forbidden
 
-import app as ktk_app
 import callbacks.complaint as page_cb
 import callbacks.complaints as list_cb
 import data.complaints as service
 from data.models import Complaint, User
-from routes.auth import WebUser
 from tests.conftest import local
 from tests.factories import new_item, user as make_user
+from tests.signin import signed_in as shared_signed_in
 
 IIN = "900101300126"
 
@@ -59,11 +57,9 @@ def env(session, monkeypatch):
     return clock
 
 
-@contextmanager
 def signed_in(user: User, lang: str = "ru"):
-    with ktk_app.server.test_request_context(headers={"Cookie": f"lang={lang}"}):
-        flask_login.login_user(WebUser(user))
-        yield
+    """Signed in as ``user`` (Russian unless told), in a plain GET request to "/"."""
+    return shared_signed_in(user, lang, path="/", method="GET")
 
 
 def register_form(app_id: int, **changes) -> dict:

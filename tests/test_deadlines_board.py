@@ -5,10 +5,10 @@ the callback in both languages.
 """
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import flask_login
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from data.config import LOCAL_TZ
 from data.models import Application, Clock, Complaint, ListBatch, Recipient, User
 from data.queries import deadlines as q
 from tests.module_db import engine_of, load_demo, module_database, rolled_back_session
+from tests.signin import signed_in as shared_signed_in
 
 TODAY = date(2026, 3, 20)  # a Friday; 21-25 March are days off (Nauryz and the moved days)
 N = 600
@@ -241,27 +242,19 @@ def test_links_point_at_each_kind_of_item(db, world):
 # -- the callback ---------------------------------------------------------------------------------------
 @pytest.fixture
 def signed_in(board_url, board_engine, monkeypatch):
-    import app as app_module
     import callbacks.deadlines as cb
-    from routes.auth import WebUser
 
     monkeypatch.setenv("DATABASE_URL", board_url)
     monkeypatch.setattr(cb, "today_local", lambda: TODAY)
-    contexts = []
+    with ExitStack() as requests:
+        def enter(username: str = "manager01", lang: str = "kk") -> User:
+            with Session(board_engine) as s:
+                user = s.scalar(select(User).where(User.username == username))
+                s.expunge(user)
+            requests.enter_context(shared_signed_in(user, lang, path="/deadlines", method="GET"))
+            return user
 
-    def enter(username: str = "manager01", lang: str = "kk") -> User:
-        ctx = app_module.server.test_request_context("/deadlines", headers={"Cookie": f"lang={lang}"})
-        ctx.push()
-        contexts.append(ctx)
-        with Session(board_engine) as s:
-            user = s.scalar(select(User).where(User.username == username))
-            s.expunge(user)
-        flask_login.login_user(WebUser(user))
-        return user
-
-    yield enter
-    for ctx in reversed(contexts):
-        ctx.pop()
+        yield enter
 
 
 def _texts(node) -> list[str]:

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-import flask_login
 import pytest
 from dash import no_update
 from sqlalchemy import func, select
 from werkzeug.exceptions import Forbidden
 
-import app as app_module
 from callbacks import application as app_cb
 from callbacks import audit as audit_cb
 from callbacks import complaint as complaint_cb
@@ -24,9 +22,9 @@ from data.models import Complaint, Guarantor, Recipient, User
 from data.models.audit import AuditEntry
 from data.queries.audit import reveal_iin
 from data.workflows import create_complaint
-from routes.auth import WebUser
 from tests.conftest import local
 from tests.factories import akimat, new_item
+from tests.signin import signed_in as shared_signed_in
 
 APPLICANT_IIN = "900101300123"  # what tests.factories gives every application
 COMPLAINANT_IIN = "900101300126"
@@ -44,13 +42,9 @@ def page_db(session, monkeypatch):
     return session
 
 
-@contextmanager
 def signed_in(user: User, lang: str = "kk"):
-    with app_module.server.test_request_context("/_dash-update-component", method="POST",
-                                                headers={"Cookie": f"lang={lang}"},
-                                                environ_base={"REMOTE_ADDR": "10.20.30.40"}):
-        flask_login.login_user(WebUser(user))
-        yield
+    """Signed in as ``user`` from a known address (the reveals log it)."""
+    return shared_signed_in(user, lang, remote_addr="10.20.30.40")
 
 
 def person(session, username: str, role: str, department: str | None = "review", akimat_id=None) -> User:

@@ -7,13 +7,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
-import flask_login
 import pytest
 from dash import no_update
 from sqlalchemy import func, select
 from werkzeug.exceptions import Forbidden
 
-import app as app_module
 from callbacks import new_application as cb
 from callbacks.context import today_local
 from callbacks.ids import NewApplication as ids
@@ -24,8 +22,8 @@ from data.iin import iin_check_digit, make_bin, make_iin
 from data.models import Akimat, Application, ApplicationDocument, Clock, Guarantor, User
 from data.models.audit import AuditEntry
 from data.statuses import DOCUMENT_CHECKLIST
-from routes.auth import WebUser
 from tests.conftest import local
+from tests.signin import signed_in
 from tests.test_application_page import text_of
 
 IIN = make_iin(date(1988, 7, 15), 4, serial=4321) or make_iin(date(1988, 7, 15), 4, serial=4322)
@@ -42,14 +40,6 @@ def form_db(session, monkeypatch):
 
     monkeypatch.setattr(cb, "db", scope)
     return session
-
-
-@contextmanager
-def signed_in(user: User, lang: str = "kk"):
-    with app_module.server.test_request_context("/_dash-update-component", method="POST",
-                                                headers={"Cookie": f"lang={lang}"}):
-        flask_login.login_user(WebUser(user))
-        yield
 
 
 def clerk(session, username="rev.new", role="reviewer") -> User:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-import flask_login
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,6 +35,7 @@ from data.models.jobs import JobRun
 from data.queries import overview as q
 from data.statuses import WORKFLOWS
 from tests.module_db import engine_of, load_demo, module_database, rolled_back_session
+from tests.signin import signed_in as shared_signed_in
 
 TODAY = date(2026, 11, 20)  # a Friday
 N = 700
@@ -384,26 +385,18 @@ def test_registry_links_carry_exactly_the_filters():
 @pytest.fixture
 def signed_in(demo_url, monkeypatch):
     """Call callbacks as a signed-in user of the demo database (callbacks open their own sessions)."""
-    import app as app_module
     import callbacks.overview as cb
-    from routes.auth import WebUser
 
     monkeypatch.setenv("DATABASE_URL", demo_url)
     monkeypatch.setattr(cb, "today_local", lambda: TODAY)
+    with ExitStack() as requests:
+        def enter(username: str, lang: str = "kk"):
+            with make_engine(demo_url).connect() as conn:
+                user = Session(bind=conn).scalar(select(User).where(User.username == username))
+            requests.enter_context(shared_signed_in(user, lang, path="/", method="GET"))
+            return user
 
-    def enter(username: str, lang: str = "kk"):
-        ctx = app_module.server.test_request_context("/", headers={"Cookie": f"lang={lang}"})
-        ctx.push()
-        with make_engine(demo_url).connect() as conn:
-            user = Session(bind=conn).scalar(select(User).where(User.username == username))
-        flask_login.login_user(WebUser(user))
-        contexts.append(ctx)
-        return user
-
-    contexts = []
-    yield enter
-    for ctx in reversed(contexts):
-        ctx.pop()
+        yield enter
 
 
 def _figure_links(fig) -> list[tuple[str, int]]:

@@ -8,11 +8,11 @@ scratch PostgreSQL schema when DATABASE_URL names PostgreSQL) and points DATABAS
 """
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-import flask_login
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from data.models import Akimat, Application, User
 from data.queries import registry as r
 from data.statuses import WORKFLOWS
 from tests.module_db import engine_of, load_demo, module_database, rolled_back_session
+from tests.signin import signed_in as shared_signed_in
 
 TODAY = date(2026, 3, 19)  # a Thursday; 21-25 March are Nauryz days off
 N = 700
@@ -728,27 +729,19 @@ def test_akimat_tree_and_choices(db, world):
 @pytest.fixture
 def signed_in(registry_url, registry_engine, monkeypatch):
     """Sign a demo user in on the module's database, in a test request (kk unless told)."""
-    import app as app_module
     import callbacks.registry as cb
-    from routes.auth import WebUser
 
     monkeypatch.setenv("DATABASE_URL", registry_url)
     monkeypatch.setattr(cb, "today_local", lambda: TODAY)
-    contexts = []
+    with ExitStack() as requests:
+        def enter(username: str = "manager01", lang: str = "kk") -> User:
+            with Session(registry_engine) as s:
+                user = s.scalar(select(User).where(User.username == username))
+                s.expunge(user)
+            requests.enter_context(shared_signed_in(user, lang, path="/registry", method="GET"))
+            return user
 
-    def enter(username: str = "manager01", lang: str = "kk") -> User:
-        ctx = app_module.server.test_request_context("/registry", headers={"Cookie": f"lang={lang}"})
-        ctx.push()
-        contexts.append(ctx)
-        with Session(registry_engine) as s:
-            user = s.scalar(select(User).where(User.username == username))
-            s.expunge(user)
-        flask_login.login_user(WebUser(user))
-        return user
-
-    yield enter
-    for ctx in reversed(contexts):
-        ctx.pop()
+        yield enter
 
 
 def test_load_rows_answers_the_grid(signed_in, world):
