@@ -41,6 +41,7 @@ def fill_rent_to_own(page, iin: str, name: str, received: str = "06.03.2026", at
     page.press("#newapp-id-number", "Tab")
     page.fill("#newapp-name", name)
     page.click("#newapp-akimat")
+    expect(page.locator("[role=option]").first).to_be_visible()  # the menu is open before typing into it
     page.keyboard.type("Астан")
     page.locator("[role=option]").filter(has_text=re.compile("Астана|Астаны")).first.click()
     pick_date(page, "#newapp-received-date", received)
