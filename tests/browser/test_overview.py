@@ -76,6 +76,7 @@ def test_filters_narrow_every_link_and_a_bar_click_opens_the_registry(page, live
     expect(page.locator("a[data-kpi=open]")).to_have_attribute("href", "/registry?kind=rent_to_own&state=open")
     # choose a region in the akimat filter: links carry both filters
     page.locator("#overview-akimat").click()
+    expect(page.locator("[role=option]").first).to_be_visible()  # the menu is open before typing into it
     page.keyboard.type("Алматы қаласының")
     page.keyboard.press("Enter")
     expect(page.locator("a[data-kpi=due_soon]")).to_have_attribute(
