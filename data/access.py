@@ -68,8 +68,10 @@ def scope_complaints(query: Select, user: User) -> Select:
     if user.role == "reviewer":
         # EXISTS on the complained-about application (found by its primary key) rather than
         # IN over every application of the department: one lookup per complaint row.
+        # correlated to the complaint only: a query that itself joins applications (the overview
+        # filtered by kind or akimat) must not correlate the inner applications away
         in_scope = scope_applications(select(Application.id).where(Application.id == Complaint.application_id),
-                                      user).exists()
+                                      user).correlate(Complaint).exists()
         return query.where(or_(Complaint.responsible_id == user.id, Complaint.responsible_id.is_(None), in_scope))
     return query.where(false())
 

@@ -340,6 +340,12 @@ def test_open_complaints_match_python(db, world, flt):
     got = q.open_complaints(db, TODAY, flt)
     assert (got.count, got.overdue) == (len(rows), sum(1 for c in rows if c.current_due_date and
                                                        c.current_due_date < TODAY))
+    # a reviewer's scope with the same filter (this combination once failed to build its query):
+    # complaints they are responsible for, unassigned ones, and those about applications they see
+    user = reviewer(world, "reviewer07")
+    mine = [c for c in rows if c.responsible_id in (None, user.id)
+            or (c.application_id in apps and world.visible(apps[c.application_id], user))]
+    assert q.open_complaints(db, TODAY, flt, user).count == len(mine) <= len(rows)
     # due soon: open, not overdue, due within the 2-working-day warning window of the complaint terms
     limit = world.ctx.calendar.add_working_days(TODAY, 2)
     assert got.due_soon == sum(1 for c in rows if c.current_due_date and TODAY <= c.current_due_date <= limit)
@@ -357,6 +363,25 @@ def test_everything_at_once(db, world):
     assert data.lists is not None and data.complaints is not None
     assert set(data.reviewers) == {r for r in data.summary.overdue_by_reviewer if r is not None}
     assert all(data.reviewers[r] == world.users[r].full_name for r in data.reviewers)
+
+
+@pytest.mark.parametrize("flt", [q.OverviewFilter(), q.OverviewFilter(kind="rent_to_own", akimat="750000000",
+                                                                     period_days=365)],
+                         ids=lambda f: f"{f.kind}-{f.akimat}-{f.period_days}")
+@pytest.mark.parametrize("who", [None, "reviewer07"])
+def test_concurrent_overview_reads_the_same_figures(demo_engine, world, flt, who):
+    """The page reads the on-time rate and the overdue history on connections of their own
+    (``concurrent=True``): the figures are exactly those of one connection."""
+    with Session(demo_engine) as s:
+        user = s.scalar(select(User).where(User.username == who)) if who else None
+        one = q.overview(s, TODAY, world.ctx, flt, user)
+        both = q.overview(s, TODAY, world.ctx, flt, user, concurrent=True)
+    assert both.summary == one.summary and both.on_time == one.on_time
+    assert [(p.start, p.end, p.received, p.closed, p.overdue) for p in both.trend] == \
+        [(p.start, p.end, p.received, p.closed, p.overdue) for p in one.trend]
+    assert (both.lists, both.complaints, both.regions, both.reviewers) == (one.lists, one.complaints, one.regions,
+                                                                         one.reviewers)
+    assert one.on_time.total > 0 and sum(p.overdue for p in one.trend) > 0
 
 
 # -- filters and links ------------------------------------------------------------------------------
