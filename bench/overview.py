@@ -54,7 +54,7 @@ def run(backends, scale: float = 1.0) -> list[Result]:
                 if backend == "postgresql":  # a plan gone wrong must not hang the whole run
                     session.execute(text(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}"))
                 try:
-                    data = q.overview(session, today, ctx, flt, user)
+                    data = q.overview(session, today, ctx, flt, user, concurrent=True)
                 except OperationalError as exc:
                     session.rollback()
                     slow = str(exc.statement or "").split("FROM", 2)[1].split()[0] if exc.statement else "?"
@@ -62,7 +62,7 @@ def run(backends, scale: float = 1.0) -> list[Result]:
                                           TARGET_MS, f"TIMED OUT after {STATEMENT_TIMEOUT_MS} ms in a query on {slow}"))
                     print(f"  {backend:10s} {label:30s} timed out ({slow})", flush=True)
                     continue
-                ms = median_ms(lambda: q.overview(session, today, ctx, flt, user), repeat=5)
+                ms = median_ms(lambda: q.overview(session, today, ctx, flt, user, concurrent=True), repeat=5)
                 parts = {
                     "open": median_ms(lambda: q.open_summary(session, today, ctx, flt, user), repeat=3),
                     "on_time": median_ms(lambda: q.on_time(session, today, flt, user), repeat=3),

@@ -62,7 +62,7 @@ def fill_overview(lang: str, kind=None, akimat=None, period=None):
     flt = OverviewFilter.clean(kind, akimat, period)
     today = today_local()
     with db() as session:
-        data = overview(session, today, load_context(session), flt, user)
+        data = overview(session, today, load_context(session), flt, user, concurrent=True)
         failing = failing_jobs(session, lang)
     as_of = [t("overview.as_of", lang, date=fmt_date(today))]
     if user.role == "reviewer":

@@ -27,7 +27,8 @@ Definitions (the registry's URL filters select exactly the same rows, see ``regi
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from urllib.parse import quote
@@ -371,7 +372,9 @@ def trend_weeks(today: date, period_days: int = DEFAULT_PERIOD) -> list[tuple[da
 
 
 def trend(session: Session, today: date, flt: OverviewFilter | None = None, user: User | None = None,
-          akimats: Akimats | None = None) -> list[WeekPoint]:
+          akimats: Akimats | None = None, overdue_of: Callable[[], list[int]] | None = None) -> list[WeekPoint]:
+    """The weekly points. ``overdue_of`` gives the overdue-at-week-end counts when they are being
+    read elsewhere (``overview(concurrent=True)``); by default they are read here."""
     flt = flt or OverviewFilter()
     akimats = akimats or load_akimats(session)
     weeks = trend_weeks(today, flt.period_days)
@@ -395,7 +398,8 @@ def trend(session: Session, today: date, flt: OverviewFilter | None = None, user
 
     # overdue at the end of each week, from the clocks
     ends = [end for _start, end in weeks]
-    for point, n in zip(points, overdue_at(session, ends, flt, user, akimats)):
+    overdue = overdue_of() if overdue_of is not None else overdue_at(session, ends, flt, user, akimats)
+    for point, n in zip(points, overdue):
         point.overdue = n
     return points
 
@@ -543,19 +547,47 @@ class Overview:
     akimats: Akimats
 
 
+def _on_own_connection(bind, fn, *args):
+    with Session(bind) as own:
+        return fn(own, *args)
+
+
 def overview(session: Session, today: date, ctx: DeadlineContext, flt: OverviewFilter | None = None,
-             user: User | None = None) -> Overview:
-    """All the overview's numbers for ``user`` (None = unscoped, e.g. benchmarks)."""
+             user: User | None = None, *, concurrent: bool = False) -> Overview:
+    """All the overview's numbers for ``user`` (None = unscoped, e.g. benchmarks).
+
+    With ``concurrent`` the two clock-side parts (the on-time rate and the overdue history of the
+    trend) run on connections of their own in two threads while this one reads the open
+    applications, the lists, the complaints and the trend's received / closed counts: independent
+    reads, which both databases run in parallel (SQLite and psycopg release the GIL while a
+    statement runs). Only for a session that holds no uncommitted changes (the page's own
+    read-only session): other connections do not see them.
+    """
     flt = flt or OverviewFilter()
     akimats = load_akimats(session)
-    summary = open_summary(session, today, ctx, flt, user, akimats)
-    lists = lists_waiting(session, today, flt, user, akimats) if user is None or can(user, "lists.read") else None
-    complaints = (open_complaints(session, today, flt, user, akimats, ctx)
-                  if user is None or can(user, "complaints.read") else None)
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="overview") if concurrent else None
+    try:
+        if pool is not None:
+            bind = session.get_bind()
+            later_on_time = pool.submit(_on_own_connection, bind, on_time, today, flt, user, akimats)
+            ends = [end for _start, end in trend_weeks(today, flt.period_days)]
+            later_overdue = pool.submit(_on_own_connection, bind, overdue_at, ends, flt, user, akimats)
+        summary = open_summary(session, today, ctx, flt, user, akimats)
+        lists = lists_waiting(session, today, flt, user, akimats) if user is None or can(user, "lists.read") else None
+        complaints = (open_complaints(session, today, flt, user, akimats, ctx)
+                      if user is None or can(user, "complaints.read") else None)
+        if pool is not None:
+            weeks = trend(session, today, flt, user, akimats, overdue_of=later_overdue.result)
+            rate = later_on_time.result()
+        else:
+            rate, weeks = on_time(session, today, flt, user, akimats), trend(session, today, flt, user, akimats)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
     return Overview(
         today=today, filter=flt, summary=summary,
-        on_time=on_time(session, today, flt, user, akimats),
-        trend=trend(session, today, flt, user, akimats),
+        on_time=rate,
+        trend=weeks,
         lists=lists, complaints=complaints,
         regions=overdue_by_region(summary, akimats),
         reviewers=reviewer_names(session, summary.overdue_by_reviewer),
