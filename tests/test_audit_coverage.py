@@ -387,7 +387,8 @@ def test_every_action_written_has_a_label():
     written = set()
     for folder in ("data", "callbacks", "routes", "cli", "jobs"):
         for path in (ROOT / folder).rglob("*.py"):
-            for match in re.finditer(r'audit\.record\(\s*\w+,\s*"([a-z_.]+)"', path.read_text(encoding="utf-8")):
+            # audit.record(session, "…") and the same function imported as ``audit`` (job_history)
+            for match in re.finditer(r'\baudit(?:\.record)?\(\s*\w+,\s*"([a-z_.]+)"', path.read_text(encoding="utf-8")):
                 written.add(match.group(1))
     assert written, "no audit.record calls found"
     missing = sorted(a for a in written if a not in ACTIONS)
@@ -396,3 +397,19 @@ def test_every_action_written_has_a_label():
         assert t(f"audit.action.{action}", "kk") != f"audit.action.{action}"
         assert t(f"audit.action.{action}", "ru") != f"audit.action.{action}"
 
+
+
+def test_every_entity_written_has_a_label():
+    """The entity types the services write are in the audit page's filter, with kk/ru labels."""
+    from data.i18n import t
+    from data.queries.audit import ENTITIES
+
+    written = set()
+    for folder in ("data", "callbacks", "routes", "cli", "jobs"):
+        for path in (ROOT / folder).rglob("*.py"):
+            written.update(re.findall(r'\bentity="([a-z_]+)"', path.read_text(encoding="utf-8")))
+    assert {"application", "job", "report"} <= written
+    assert sorted(e for e in written if e not in ENTITIES) == []
+    for entity in ENTITIES:
+        assert t(f"audit.entity.{entity}", "kk") != f"audit.entity.{entity}"
+        assert t(f"audit.entity.{entity}", "ru") != f"audit.entity.{entity}"

@@ -114,6 +114,7 @@ STRINGS = {
                                         "ru": "Истёк срок подачи заявки (получатели)"},
     "audit.action.report.download": {"kk": "Есеп жүктелді", "ru": "Скачан отчёт"},
     "audit.action.calendar_override": {"kk": "Күнтізбе түзетілді", "ru": "Исправление календаря"},
+    "audit.action.jobs.run_now": {"kk": "Тапсырма қолмен іске қосылды", "ru": "Задание запущено вручную"},
     "audit.action.user_created": {"kk": "Пайдаланушы құрылды", "ru": "Создан пользователь"},
     "audit.action.password_set": {"kk": "Құпиясөз орнатылды", "ru": "Установлен пароль"},
     "audit.action.user_deactivated": {"kk": "Пайдаланушы өшірілді", "ru": "Пользователь отключён"},
@@ -126,6 +127,8 @@ STRINGS = {
     "audit.entity.user": {"kk": "Пайдаланушы", "ru": "Пользователь"},
     "audit.entity.registry": {"kk": "Тізілім", "ru": "Реестр"},
     "audit.entity.report_run": {"kk": "Есеп", "ru": "Отчёт"},
+    "audit.entity.report": {"kk": "Есеп (жасау)", "ru": "Отчёт (формирование)"},
+    "audit.entity.job": {"kk": "Жоспарлы тапсырма", "ru": "Плановое задание"},
     "audit.entity.audit": {"kk": "Аудит журналы", "ru": "Журнал аудита"},
     # CSV
     "audit.csv.refused": {

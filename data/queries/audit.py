@@ -52,12 +52,12 @@ ACTIONS = (
     "complaint_assign", "complaint_escalate",
     "list_import", "list_load", "recipients_notified", "recipients_expired",
     "report.download",
-    "calendar_override",
+    "calendar_override", "jobs.run_now",
     "user_created", "password_set", "user_deactivated",
 )
 # Entity types (labels: audit.entity.<code>); application and complaint rows link to their page.
 ENTITIES = ("application", "complaint", "recipient", "list_batch", "calendar", "user", "registry", "report_run",
-            "audit")
+            "report", "job", "audit")
 ENTITY_LINKS = {"application": "/applications/{id}", "complaint": "/complaints/{id}"}
 
 MAX_TEXT = 100
