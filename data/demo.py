@@ -50,7 +50,6 @@ from data.statuses import (
     DOCUMENT_CHECKLIST,
     EXTENSION_REASONS,
     OUTCOMES,
-    PAUSE,
     RESUME,
     START,
     START_SET,

@@ -31,7 +31,6 @@ from sqlalchemy import select, text
 
 import app as ktk
 from data.access import PERMISSIONS, can, scope_batches, scope_recipients
-from data.config import LOCAL_TZ
 from data.i18n import t
 from data.models import User
 from routes.auth import PUBLIC_PATHS, PUBLIC_PREFIXES

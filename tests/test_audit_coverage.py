@@ -24,7 +24,7 @@ from data import complaints as complaint_service
 from data.audit import parse_message
 from data.db import make_engine
 from data.imports import import_list, load_batch
-from data.models import Application, ListBatch, Recipient, User
+from data.models import ListBatch, Recipient, User
 from data.models.audit import AuditEntry
 from data.queries import calendar as calendar_queries
 from data.queries.lists import mark_notified

@@ -254,19 +254,27 @@ def age_bounds(today: date, bucket: tuple[int, int | None]) -> tuple[date | None
     return earliest, latest
 
 
+def age_bucket_sums(today: date) -> list:
+    """SQL: one conditional count per ``AGE_BUCKETS`` bucket of the applications' registration
+    date (the overview's aging histogram and the backlog report's aging sheet)."""
+    reg = Application.registration_date
+    sums = []
+    for index, bucket in enumerate(AGE_BUCKETS):
+        earliest, latest = age_bounds(today, bucket)
+        condition = reg <= latest if index else reg >= earliest
+        if index and earliest is not None:
+            condition = and_(condition, reg >= earliest)
+        sums.append(_sum(condition))
+    return sums
+
+
 def open_summary(session: Session, today: date, ctx: DeadlineContext, flt: OverviewFilter | None = None,
                  user: User | None = None, akimats: Akimats | None = None) -> OpenSummary:
     flt = flt or OverviewFilter()
     akimats = akimats or load_akimats(session)
     a = Application
     reg = a.registration_date
-    buckets = []
-    for index, bucket in enumerate(AGE_BUCKETS):
-        earliest, latest = age_bounds(today, bucket)
-        condition = reg <= latest if index else reg >= earliest
-        if index and earliest is not None:
-            condition = and_(condition, reg >= earliest)
-        buckets.append(_sum(condition))
+    buckets = age_bucket_sums(today)
     query = (
         select(a.kind, a.status, a.akimat_id, a.reviewer_id, func.count(),
                _sum(a.current_due_date < today),
@@ -379,8 +387,8 @@ def trend(session: Session, today: date, flt: OverviewFilter | None = None, user
     akimats = akimats or load_akimats(session)
     weeks = trend_weeks(today, flt.period_days)
     points = [WeekPoint(start, end) for start, end in weeks]
-    first, last = weeks[0][0], weeks[-1][1]
-    a, c = Application, Clock
+    last = weeks[-1][1]
+    a = Application
 
     # received (registration date) and closed (local date of closed_at) per week: one index range
     # count per week, all in one UNION ALL (cheaper than grouping every row of the period)

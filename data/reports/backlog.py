@@ -18,13 +18,13 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from data.i18n import t
 from data.models import Application, Clock, User
 from data.models.jobs import DailySnapshot
-from data.queries.overview import AGE_BUCKETS, age_bounds, late_clock_condition
+from data.queries.overview import AGE_BUCKETS, age_bucket_sums, late_clock_condition
 from data.reports.common import Names, application_filters
 from data.reports.model import DATE, INT, PCT, TEXT, Chart, Column, Figure, Table, rate
 from data.statuses import APPLICATION_KINDS
@@ -70,15 +70,7 @@ def open_at_end(session: Session, resolved, user: User | None, today: date) -> t
 
 def aging(session: Session, resolved, user: User | None, today: date) -> tuple[list[int], int]:
     a = Application
-    reg = a.registration_date
-    sums = []
-    for index, bucket in enumerate(AGE_BUCKETS):
-        earliest, latest = age_bounds(today, bucket)
-        condition = reg <= latest if index else reg >= earliest
-        if index and earliest is not None:
-            condition = and_(condition, reg >= earliest)
-        sums.append(_sum(condition))
-    query = select(_sum(reg.is_(None)), *sums).where(a.is_open.is_(True))
+    query = select(_sum(a.registration_date.is_(None)), *age_bucket_sums(today)).where(a.is_open.is_(True))
     unregistered, *counts = session.execute(application_filters(query, resolved, user)).one()
     return [int(n) for n in counts], int(unregistered)
 
