@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -573,25 +574,25 @@ def overview(session: Session, today: date, ctx: DeadlineContext, flt: OverviewF
     """
     flt = flt or OverviewFilter()
     akimats = load_akimats(session)
-    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="overview") if concurrent else None
-    try:
-        if pool is not None:
+    ends = [end for _start, end in trend_weeks(today, flt.period_days)]
+    with ExitStack() as stack:
+        if concurrent:
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=2, thread_name_prefix="overview"))
             bind = session.get_bind()
-            later_on_time = pool.submit(_on_own_connection, bind, on_time, today, flt, user, akimats)
-            ends = [end for _start, end in trend_weeks(today, flt.period_days)]
-            later_overdue = pool.submit(_on_own_connection, bind, overdue_at, ends, flt, user, akimats)
+
+            def later(fn, *args):  # started now on its own connection; the result when asked for
+                return pool.submit(_on_own_connection, bind, fn, *args).result
+        else:
+            def later(fn, *args):  # read on this connection when asked for
+                return lambda: fn(session, *args)
+        rate_of = later(on_time, today, flt, user, akimats)
+        overdue_of = later(overdue_at, ends, flt, user, akimats)
         summary = open_summary(session, today, ctx, flt, user, akimats)
         lists = lists_waiting(session, today, flt, user, akimats) if user is None or can(user, "lists.read") else None
         complaints = (open_complaints(session, today, flt, user, akimats, ctx)
                       if user is None or can(user, "complaints.read") else None)
-        if pool is not None:
-            weeks = trend(session, today, flt, user, akimats, overdue_of=later_overdue.result)
-            rate = later_on_time.result()
-        else:
-            rate, weeks = on_time(session, today, flt, user, akimats), trend(session, today, flt, user, akimats)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
+        weeks = trend(session, today, flt, user, akimats, overdue_of=overdue_of)
+        rate = rate_of()
     return Overview(
         today=today, filter=flt, summary=summary,
         on_time=rate,
